@@ -1,0 +1,1 @@
+"""Assembly of microspace-bot: settings, CLI, Application factory, sandbox, demo."""

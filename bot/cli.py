@@ -1,0 +1,117 @@
+"""The `microspace` command: parses arguments and calls into the assembly; nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="microspace", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="apply migrations, then serve Telegram by long polling")
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="bring the schema to the newest revision")
+    communities = commands.add_parser("communities", help="manage communities")
+    community_commands = communities.add_subparsers(dest="communities_command", required=True)
+    importer = community_commands.add_parser("import", help="import a YAML or TOML file")
+    importer.add_argument("file", type=Path)
+    demo = commands.add_parser("demo", help="play a walkthrough against a local Bot API sandbox")
+    demo.add_argument("--quiet", action="store_true", help="print only the summary line")
+    return parser
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"microspace: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _database_only_settings() -> Settings:
+    """Database commands work without a bot token."""
+    return _settings(telegram_bot_token="0:database-only")
+
+
+def cmd_run() -> int:
+    settings = _settings()
+    from bot.app import allowed_updates, build_application
+    from storage.db import upgrade
+
+    upgrade(settings.database_url)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=allowed_updates())
+    return 0
+
+
+def cmd_db_upgrade() -> int:
+    from storage.db import upgrade
+
+    settings = _database_only_settings()
+    upgrade(settings.database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_communities_import(path: Path) -> int:
+    from storage.communities import CommunityFileError, read_communities_file
+    from storage.db import upgrade
+
+    settings = _database_only_settings()
+    try:
+        items = read_communities_file(path)
+    except CommunityFileError as exc:
+        print(f"microspace: {exc}", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    created, updated = asyncio.run(_import(settings.database_url, items))
+    print(f"communities: {created} created, {updated} updated")
+    return 0
+
+
+async def _import(url: str, items: list[object]) -> tuple[int, int]:
+    from storage.communities import CommunityIn, import_communities
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(url)
+    try:
+        async with session_scope(engine) as session:
+            typed = [item for item in items if isinstance(item, CommunityIn)]
+            return await import_communities(session, items=typed)
+    finally:
+        await engine.dispose()
+
+
+def cmd_demo(*, quiet: bool) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(quiet=quiet))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if args.command == "run":
+        return cmd_run()
+    if args.command == "db":
+        return cmd_db_upgrade()
+    if args.command == "communities":
+        return cmd_communities_import(args.file)
+    return cmd_demo(quiet=args.quiet)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

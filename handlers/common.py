@@ -1,0 +1,133 @@
+"""Pieces every feature uses: who is writing, in which language, and the keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+
+import prompts
+from handlers.context import CustomContext
+from storage.communities import community_name, get_community
+from storage.models import Person
+from storage.people import get_or_create_person
+
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an update, as loaded in this update's unit of work."""
+
+    person: Person
+    created: bool
+
+    @property
+    def locale(self) -> str:
+        return prompts.normalise_locale(self.person.locale)
+
+    @property
+    def id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+
+def t(locale: str, key: str, /, **params: object) -> str:
+    """Shorthand for rendering a prompt."""
+    return prompts.render(key, locale, **params)
+
+
+def guess_locale(update: Update, context: CustomContext) -> str:
+    """The locale for someone we may not have stored yet."""
+    user = update.effective_user
+    if user is not None and user.language_code:
+        return prompts.normalise_locale(user.language_code)
+    return context.config.default_locale
+
+
+async def load_caller(update: Update, context: CustomContext) -> Caller:
+    """The person sending this update, created on first contact (in its own unit of work)."""
+    user = update.effective_user
+    assert user is not None
+    async with context.session() as session:
+        person, created = await get_or_create_person(
+            session,
+            telegram_id=user.id,
+            first_name=user.first_name or "",
+            locale=guess_locale(update, context),
+            now=context.now(),
+        )
+    return Caller(person=person, created=created)
+
+
+async def community_label(context: CustomContext, caller: Caller) -> str:
+    if caller.person.community_id is None:
+        return t(caller.locale, "report.no_community")
+    async with context.session() as session:
+        community = await get_community(session, community_id=caller.person.community_id)
+    if community is None:
+        return t(caller.locale, "report.no_community")
+    return community_name(community, caller.locale)
+
+
+def menu_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    """The main menu: big buttons, one feature per row where it matters most."""
+    return ReplyKeyboardMarkup(
+        [
+            [t(locale, "buttons.menu_report")],
+            [t(locale, "buttons.menu_myreports")],
+            [
+                t(locale, "buttons.menu_language"),
+                t(locale, "buttons.menu_community"),
+                t(locale, "buttons.menu_help"),
+            ],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def reply_keyboard(rows: Sequence[Sequence[str | KeyboardButton]]) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True)
+
+
+def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // size))
+
+
+def nav_row(locale: str, *, prefix: str, page: int, pages: int) -> list[tuple[str, str]]:
+    """Previous / next buttons for a paged list; empty when there is one page."""
+    row: list[tuple[str, str]] = []
+    if page > 1:
+        row.append((t(locale, "buttons.prev_page"), f"{prefix}:{page - 1}"))
+    if page < pages:
+        row.append((t(locale, "buttons.next_page"), f"{prefix}:{page + 1}"))
+    return row
+
+
+def parse_int(text: str) -> int | None:
+    """A non-negative int from callback data, or None for anything forged."""
+    if not text.isdigit() or len(text) > 12:
+        return None
+    return int(text)
+
+
+async def answer_expired(update: Update, locale: str) -> None:
+    """Tell the person that the button they tapped no longer does anything."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(t(locale, "common.expired"), show_alert=True)

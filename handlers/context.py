@@ -1,0 +1,76 @@
+"""The typed context every handler receives, and the services it carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from storage.db import session_scope
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    """What handlers need to know of the settings (built from them in `bot.app`)."""
+
+    media_dir: Path
+    timezone: ZoneInfo
+    default_locale: str
+    admin_ids: frozenset[int]
+    reports_per_hour: int
+    first_response_hours: int = 48
+    album_settle_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class Services:
+    config: HandlerConfig
+    engine: AsyncEngine
+    clock: Clock = utc_now
+
+
+class BotData:
+    """Application-wide data; `services` is set once by `bot.app.build_application`."""
+
+    services: Services
+
+
+class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Typed access to the services: `context.session()`, `context.config`, `context.now()`."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def config(self) -> HandlerConfig:
+        return self.bot_data.services.config
+
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """One unit of work: commits at the end of the block, rolls back on error."""
+        return session_scope(self.bot_data.services.engine)
+
+    def now(self) -> datetime:
+        return self.bot_data.services.clock()

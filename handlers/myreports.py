@@ -1,0 +1,164 @@
+"""/myreports: a resident's own reports, paged; one report with its photo and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers.common import (
+    Caller,
+    answer_expired,
+    inline,
+    load_caller,
+    nav_row,
+    page_count,
+    parse_int,
+    t,
+)
+from handlers.context import CustomContext
+from handlers.start import menu_filter
+from storage.models import Report, ReportEvent, ReportPhoto, format_ref
+from storage.reports import count_reports_by, get_report, report_events, report_photos, reports_by
+
+PAGE_SIZE = 5
+
+
+def _message(update: Update) -> Message:
+    message = update.effective_message
+    assert message is not None
+    return message
+
+
+def _when(context: CustomContext, moment: datetime) -> str:
+    return moment.astimezone(context.config.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+async def show_list(
+    update: Update, context: CustomContext, caller: Caller, *, page: int = 1
+) -> None:
+    locale = caller.locale
+    async with context.session() as session:
+        total = await count_reports_by(session, reporter_id=caller.id)
+        pages = page_count(total, PAGE_SIZE)
+        page = min(max(page, 1), pages)
+        reports = await reports_by(
+            session, reporter_id=caller.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    message = _message(update)
+    if total == 0:
+        await message.reply_text(t(locale, "myreports.empty"))
+        return
+    rows = [
+        [
+            (
+                t(
+                    locale,
+                    "buttons.report_item",
+                    ref=format_ref(r.id or 0),
+                    status=t(locale, f"status.{r.status}"),
+                ),
+                f"rep:{r.id}",
+            )
+        ]
+        for r in reports
+    ]
+    nav = nav_row(locale, prefix="my", page=page, pages=pages)
+    if nav:
+        rows.append(nav)
+    text = t(locale, "myreports.header", total=total, page=page, pages=pages)
+    if update.callback_query is not None:
+        await message.edit_text(text, reply_markup=inline(rows))
+    else:
+        await message.reply_text(text, reply_markup=inline(rows))
+
+
+async def my_reports(update: Update, context: CustomContext) -> None:
+    await show_list(update, context, await load_caller(update, context))
+
+
+async def list_page(update: Update, context: CustomContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    caller = await load_caller(update, context)
+    page = parse_int((query.data or "").removeprefix("my:"))
+    if page is None:
+        await answer_expired(update, caller.locale)
+        return
+    await query.answer()
+    await show_list(update, context, caller, page=page)
+
+
+async def show_report(update: Update, context: CustomContext) -> None:
+    """One of the caller's own reports; anyone else's id is treated as an expired button."""
+    query = update.callback_query
+    assert query is not None
+    caller = await load_caller(update, context)
+    report_id = parse_int((query.data or "").removeprefix("rep:"))
+    report: Report | None = None
+    photos: list[ReportPhoto] = []
+    events: list[ReportEvent] = []
+    async with context.session() as session:
+        if report_id is not None:
+            report = await get_report(session, report_id=report_id)
+        if report is not None and report.reporter_id == caller.id:
+            photos = await report_photos(session, report_id=report_id or 0)
+            events = await report_events(session, report_id=report_id or 0)
+        else:
+            report = None
+    if report is None:
+        await answer_expired(update, caller.locale)
+        return
+    await query.answer()
+    await _send_detail(update, context, caller, report, photos, events)
+
+
+async def _send_detail(
+    update: Update,
+    context: CustomContext,
+    caller: Caller,
+    report: Report,
+    photos: list[ReportPhoto],
+    events: list[ReportEvent],
+) -> None:
+    locale, message = caller.locale, _message(update)
+    if report.address:
+        place = report.address
+    elif report.lat is not None and report.lon is not None:
+        place = t(locale, "report.place_pin", lat=round(report.lat, 5), lon=round(report.lon, 5))
+    else:
+        place = ""
+    detail = t(
+        locale,
+        "myreports.detail",
+        ref=format_ref(report.id or 0),
+        status=t(locale, f"status.{report.status}"),
+        category=t(locale, f"category.{report.category}"),
+        place=place,
+        description=report.description,
+        created=_when(context, report.created_at),
+    )
+    history = [t(locale, "myreports.history_title")] + [
+        t(
+            locale,
+            "myreports.history_line",
+            when=_when(context, e.at),
+            status=t(locale, f"status.{e.to_status}"),
+            note=e.public_note,
+        )
+        for e in events
+    ]
+    if photos:
+        await message.reply_photo(photos[0].telegram_file_id, caption=format_ref(report.id or 0))
+    await message.reply_text(detail + "\n\n" + "\n".join(history))
+
+
+def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("myreports", my_reports, filters=private),
+        MessageHandler(private & menu_filter("buttons.menu_myreports"), my_reports),
+        CallbackQueryHandler(list_page, pattern=r"^my:"),
+        CallbackQueryHandler(show_report, pattern=r"^rep:"),
+    ]

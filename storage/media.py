@@ -1,0 +1,62 @@
+"""Photos: decode, strip metadata (EXIF with GPS included), store, and hash for duplicates."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import imagehash
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # a decompression-bomb guard well above any phone camera
+
+
+class NotAnImageError(ValueError):
+    """The bytes are not an image Pillow can read."""
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    path: str  # relative to the media directory
+    phash: str
+    width: int
+    height: int
+
+
+def store_photo(data: bytes, *, media_dir: Path, subdir: str = "photos") -> StoredPhoto:
+    """Re-encode `data` as a JPEG without any metadata and save it under `media_dir`.
+
+    Orientation from EXIF is applied to the pixels first, so the stripped copy looks the
+    same as the original. Blocking (CPU and disk): call it in a thread from async code.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            if original.width * original.height > MAX_PIXELS:
+                raise NotAnImageError("image too large")
+            upright = ImageOps.exif_transpose(original)
+            rgb = upright.convert("RGB")
+            # Rebuild from raw pixels so no info (EXIF, XMP, ICC, comments) can ride along.
+            clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise NotAnImageError(str(exc)) from exc
+    relative = Path(subdir) / f"{uuid.uuid4().hex}.jpg"
+    target = media_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean.save(target, format="JPEG", quality=88, optimize=True)
+    return StoredPhoto(
+        path=relative.as_posix(),
+        phash=str(imagehash.phash(clean)),
+        width=clean.width,
+        height=clean.height,
+    )
+
+
+def phash_distance(a: str, b: str) -> int:
+    """Hamming distance between two stored perceptual hashes (0 = same picture)."""
+    return int(imagehash.hex_to_hash(a) - imagehash.hex_to_hash(b))
+
+
+def delete_file(media_dir: Path, relative: str) -> None:
+    (media_dir / relative).unlink(missing_ok=True)

@@ -1,0 +1,79 @@
+"""Settings: defaults, validation, and the one-line error for a missing or bad value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "DATABASE_", "MEDIA_", "ADMIN_", "REPORTS_")):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("TIMEZONE", raising=False)
+    monkeypatch.delenv("DEFAULT_LOCALE", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+
+
+def test_defaults() -> None:
+    settings = load_settings(telegram_bot_token="123:abc")
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert settings.base_file_url == "https://api.telegram.org/file/bot"
+    assert settings.database_url == "sqlite+aiosqlite:///./data/microspace.sqlite3"
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.default_locale == "zh"
+    assert settings.admin_ids == frozenset()
+    assert settings.reports_per_hour == 10
+
+
+def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:secret")
+    monkeypatch.setenv("ADMIN_IDS", "1, 2,3")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
+    settings = load_settings()
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    assert settings.base_file_url == "http://127.0.0.1:8081/file/bot"
+    assert "secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"telegram_bot_token": "123456:replace-me"}, "TELEGRAM_BOT_TOKEN is invalid"),
+        ({"telegram_bot_token": "1:a", "timezone": "Mars/Base"}, "TIMEZONE is invalid"),
+        ({"telegram_bot_token": "1:a", "default_locale": "fr"}, "DEFAULT_LOCALE is invalid"),
+        ({"telegram_bot_token": "1:a", "admin_ids": "x"}, "ADMIN_IDS is invalid"),
+        ({"telegram_bot_token": "1:a", "reports_per_hour": 0}, "REPORTS_PER_HOUR is invalid"),
+        ({"telegram_bot_token": "1:a", "database_url": "mysql://x"}, "DATABASE_URL is invalid"),
+    ],
+)
+def test_bad_settings_are_named(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(**overrides)
+
+
+def test_the_command_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env["TIMEZONE"] = "Asia/Shanghai"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "microspace: TELEGRAM_BOT_TOKEN is not set (see .env.example)"
+    assert "Traceback" not in result.stderr
