@@ -11,8 +11,16 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 import prompts
+from bot.jobs import (
+    AUTO_CLOSE_EVERY_SECONDS,
+    AUTO_CLOSE_JOB,
+    MORNING_JOB,
+    auto_close_job,
+    morning_job,
+)
+from bot.outbox import OutboxSender
 from bot.settings import Settings
-from handlers import gate, myreports, report, start
+from handlers import gate, myreports, rating, report, roles, start, stats, triage
 from handlers.context import BotData, Clock, CustomContext, HandlerConfig, Services, utc_now
 from handlers.errors import on_error
 from storage.db import make_engine
@@ -21,13 +29,13 @@ logger = logging.getLogger(__name__)
 
 MicrospaceApp = Application[Any, CustomContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
-# Handler groups run in ascending order; within a group the first matching handler wins.
+# Every group sees every update (in ascending order) unless a handler raises
+# ApplicationHandlerStop; within one group only the first matching handler runs.
 GATE_GROUP = -10  # private-chat check: stops everything else for group chats
-FEATURE_GROUP = 0  # commands, menu buttons and inline buttons of each feature
-CONVERSATION_GROUP = 10  # any other private message, routed by the resident's draft
-FALLBACK_GROUP = 20  # stale or forged buttons, unknown commands
+INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
+FEATURE_GROUP = 0  # all features, in the order below
 
-COMMANDS = ("start", "report", "myreports", "language", "community", "help", "cancel")
+RESIDENT_COMMANDS = ("start", "report", "myreports", "language", "community", "help", "cancel")
 
 
 def handler_config(settings: Settings) -> HandlerConfig:
@@ -37,6 +45,7 @@ def handler_config(settings: Settings) -> HandlerConfig:
         default_locale=settings.default_locale,
         admin_ids=settings.admin_ids,
         reports_per_hour=settings.reports_per_hour,
+        first_response_hours=settings.first_response_hours,
     )
 
 
@@ -44,14 +53,28 @@ async def _register_commands(application: MicrospaceApp) -> None:
     """The command menu in each language (English as Telegram's default)."""
     for locale in prompts.LOCALES:
         commands = [
-            BotCommand(name, prompts.render(f"commands.{name}", locale)) for name in COMMANDS
+            BotCommand(name, prompts.render(f"commands.{name}", locale))
+            for name in RESIDENT_COMMANDS
         ]
         language = None if locale == "en" else locale
         await application.bot.set_my_commands(commands, language_code=language)
 
 
-async def _post_init(application: MicrospaceApp) -> None:
-    await _register_commands(application)
+def _schedule(application: MicrospaceApp, settings: Settings) -> None:
+    """Jobs are derived from rows each time they run; only their timing lives here."""
+    job_queue = application.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(
+        auto_close_job,
+        interval=AUTO_CLOSE_EVERY_SECONDS,
+        first=5,
+        name=AUTO_CLOSE_JOB,
+    )
+    job_queue.run_daily(
+        morning_job,
+        time=settings.planner_morning_time.replace(tzinfo=settings.tz),
+        name=MORNING_JOB,
+    )
 
 
 def build_application(
@@ -62,7 +85,17 @@ def build_application(
     config: HandlerConfig | None = None,
 ) -> MicrospaceApp:
     """A ready-to-start Application talking to `settings.telegram_api_base_url`."""
-    context_types = ContextTypes(context=CustomContext, bot_data=BotData)
+    engine = engine or make_engine(settings.database_url)
+    sender = OutboxSender(engine, clock)
+
+    async def post_init(application: MicrospaceApp) -> None:
+        await _register_commands(application)
+        _schedule(application, settings)
+        sender.start(application.bot)
+
+    async def post_stop(_application: MicrospaceApp) -> None:
+        await sender.stop()
+
     application: MicrospaceApp = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -70,22 +103,39 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .context_types(context_types)
-        .post_init(_post_init)
+        .context_types(ContextTypes(context=CustomContext, bot_data=BotData))
+        .post_init(post_init)
+        .post_stop(post_stop)
         .build()
     )
     application.bot_data.services = Services(
         config=config or handler_config(settings),
-        engine=engine or make_engine(settings.database_url),
+        engine=engine,
         clock=clock,
+        wake_outbox=sender.wake,
     )
+    application.bot_data.outbox = sender
     application.add_handlers(gate.build_gatekeepers(), group=GATE_GROUP)
+    application.add_handlers(triage.build_input_handlers(), group=INPUT_GROUP)
+    # One group, so that exactly one handler answers each update. The order matters:
+    # planner commands and buttons (whose checks live in handlers/roles.py); the resident
+    # features' commands, menu labels and inline buttons (/report with a reference is the
+    # planners' and comes first); then any other private message, routed by the resident's
+    # draft; last, buttons nobody claimed (stale or forged) and unknown commands.
     application.add_handlers(
-        [*start.build_handlers(), *myreports.build_handlers(), *report.build_handlers()],
+        [
+            *roles.build_handlers(),
+            *triage.build_handlers(),
+            *rating.build_handlers(),
+            *stats.build_handlers(),
+            *start.build_handlers(),
+            *myreports.build_handlers(),
+            *report.build_handlers(),
+            report.catch_all(),
+            *gate.build_fallbacks(),
+        ],
         group=FEATURE_GROUP,
     )
-    application.add_handler(report.catch_all(), group=CONVERSATION_GROUP)
-    application.add_handlers(gate.build_fallbacks(), group=FALLBACK_GROUP)
     application.add_error_handler(on_error)
     return application
 

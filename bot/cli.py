@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from storage.communities import CommunityIn
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     community_commands = communities.add_subparsers(dest="communities_command", required=True)
     importer = community_commands.add_parser("import", help="import a YAML or TOML file")
     importer.add_argument("file", type=Path)
+    exporter = commands.add_parser("export", help="open data: reports without personal data")
+    exporter.add_argument("--community", metavar="SLUG", help="one community (default: all)")
+    exporter.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    exporter.add_argument(
+        "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)"
+    )
     demo = commands.add_parser("demo", help="play a walkthrough against a local Bot API sandbox")
     demo.add_argument("--quiet", action="store_true", help="print only the summary line")
     return parser
@@ -77,15 +88,50 @@ def cmd_communities_import(path: Path) -> int:
     return 0
 
 
-async def _import(url: str, items: list[object]) -> tuple[int, int]:
-    from storage.communities import CommunityIn, import_communities
+async def _import(url: str, items: list[CommunityIn]) -> tuple[int, int]:
+    from storage.communities import import_communities
     from storage.db import make_engine, session_scope
 
     engine = make_engine(url)
     try:
         async with session_scope(engine) as session:
-            typed = [item for item in items if isinstance(item, CommunityIn)]
-            return await import_communities(session, items=typed)
+            return await import_communities(session, items=items)
+    finally:
+        await engine.dispose()
+
+
+def cmd_export(*, community: str | None, export_format: str, output: Path | None) -> int:
+    from storage.db import upgrade
+    from storage.export import UnknownCommunityError
+
+    settings = _database_only_settings()
+    upgrade(settings.database_url)
+    try:
+        text = asyncio.run(_export(settings.database_url, community, export_format))
+    except UnknownCommunityError as exc:
+        print(f"microspace: {exc}", file=sys.stderr)
+        return 2
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    bom = "\ufeff" if export_format == "csv" else ""  # Excel reads UTF-8 CSV only with a BOM
+    output.write_text(bom + text, encoding="utf-8", newline="")
+    print(f"export: wrote {output}", file=sys.stderr)
+    return 0
+
+
+async def _export(url: str, community: str | None, export_format: str) -> str:
+    from storage.db import make_engine, session_scope
+    from storage.export import export_text
+
+    engine = make_engine(url)
+    try:
+        async with session_scope(engine) as session:
+            return await export_text(
+                session,
+                community_slug=community,
+                export_format="geojson" if export_format == "geojson" else "csv",
+            )
     finally:
         await engine.dispose()
 
@@ -93,11 +139,13 @@ async def _import(url: str, items: list[object]) -> tuple[int, int]:
 def cmd_demo(*, quiet: bool) -> int:
     from bot.demo import run_demo
 
-    return asyncio.run(run_demo(quiet=quiet))
+    status: int = asyncio.run(run_demo(quiet=quiet))
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # durations as timedelta (PTB 22's future)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -110,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_db_upgrade()
     if args.command == "communities":
         return cmd_communities_import(args.file)
+    if args.command == "export":
+        return cmd_export(community=args.community, export_format=args.format, output=args.output)
     return cmd_demo(quiet=args.quiet)
 
 

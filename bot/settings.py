@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     default_locale: str = "zh"
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     reports_per_hour: int = Field(default=10, ge=1)
+    first_response_hours: int = Field(default=48, ge=1)
+    planner_morning_time: time = time(8, 30)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     Update,
@@ -16,7 +17,7 @@ from telegram import (
 import prompts
 from handlers.context import CustomContext
 from storage.communities import community_name, get_community
-from storage.models import Person
+from storage.models import DraftPhoto, Person, ReportPhoto
 from storage.people import get_or_create_person
 
 PAGE_SIZE = 8
@@ -131,3 +132,12 @@ async def answer_expired(update: Update, locale: str) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(t(locale, "common.expired"), show_alert=True)
+
+
+def photo_source(context: CustomContext, photo: DraftPhoto | ReportPhoto) -> str | InputFile:
+    """What to pass as `photo=`: Telegram's photo file_id, or the stored (EXIF-free) copy when
+    the resident sent the image as a document (a document's file_id is refused as a photo)."""
+    if photo.telegram_file_id:
+        return photo.telegram_file_id
+    path = context.config.media_dir / photo.path
+    return InputFile(path.read_bytes(), filename=path.name)

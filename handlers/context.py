@@ -36,17 +36,23 @@ class HandlerConfig:
     album_settle_seconds: float = 1.0
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Services:
     config: HandlerConfig
     engine: AsyncEngine
     clock: Clock = utc_now
+    wake_outbox: Callable[[], None] = _nothing  # tells the outbox sender new rows are there
 
 
 class BotData:
-    """Application-wide data; `services` is set once by `bot.app.build_application`."""
+    """Application-wide data; set once by `bot.app.build_application`."""
 
     services: Services
+    outbox: Any  # the outbox sender (bot/outbox.py); handlers only call services.wake_outbox
 
 
 class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -15,6 +15,7 @@ from handlers.common import (
     nav_row,
     page_count,
     parse_int,
+    photo_source,
     t,
 )
 from handlers.context import CustomContext
@@ -150,7 +151,9 @@ async def _send_detail(
         for e in events
     ]
     if photos:
-        await message.reply_photo(photos[0].telegram_file_id, caption=format_ref(report.id or 0))
+        await message.reply_photo(
+            photo_source(context, photos[0]), caption=format_ref(report.id or 0)
+        )
     await message.reply_text(detail + "\n\n" + "\n".join(history))
 
 

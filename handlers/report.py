@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import KeyboardButton, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -25,6 +26,7 @@ from handlers.common import (
     inline,
     load_caller,
     menu_keyboard,
+    photo_source,
     reply_keyboard,
     t,
 )
@@ -51,8 +53,11 @@ from storage.drafts import (
     start_draft,
     submit_draft,
 )
+from storage.duplicates import open_reports_near
+from storage.inbox import attach_answer, awaiting_answer
+from storage.lifecycle import follow
 from storage.media import NotAnImageError, delete_file, store_photo
-from storage.models import Category, ReportDraft, ReportStep, format_ref
+from storage.models import Category, FollowReason, Report, ReportDraft, ReportStep, format_ref
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
 REVIEW_DESCRIPTION_CHARS = 600  # keeps the review caption under Telegram's 1024
@@ -147,6 +152,7 @@ async def send_review(
             if draft.community_id is not None
             else None
         )
+        nearby = await _nearby(session, draft)
     caption = t(
         locale,
         "report.review",
@@ -159,10 +165,22 @@ async def send_review(
         else t(locale, "report.no_community"),
         outside_area=draft.outside_area,
     )
+    if nearby:
+        caption += "\n\n" + t(locale, "report.nearby", refs=[format_ref(r.id or 0) for r in nearby])
     await _message(update).reply_photo(
-        photos[0].telegram_file_id,
+        photo_source(context, photos[0]),
         caption=caption,
-        reply_markup=inline(_review_buttons(caller, draft)),
+        reply_markup=inline(_review_buttons(caller, draft, nearby)),
+    )
+
+
+async def _nearby(session: AsyncSession, draft: ReportDraft) -> list[Report]:
+    return await open_reports_near(
+        session,
+        community_id=draft.community_id,
+        lat=draft.lat,
+        lon=draft.lon,
+        category=draft.category,
     )
 
 
@@ -271,10 +289,37 @@ async def _without_draft(update: Update, context: CustomContext, caller: Caller)
         draft = await _open_draft(update, context, caller)  # a photo starts a report
         if draft is not None:
             await _on_photos_step(update, context, caller, draft)
+    elif message.text and await _answer_question(update, context, caller, message.text):
+        return
     else:
         await message.reply_text(
             t(caller.locale, "common.not_understood"), reply_markup=menu_keyboard(caller.locale)
         )
+
+
+async def _answer_question(
+    update: Update, context: CustomContext, caller: Caller, text: str
+) -> bool:
+    """A planner asked this resident for more information: their text is the answer."""
+    if len(text) > MAX_DESCRIPTION:
+        await _message(update).reply_text(
+            t(caller.locale, "report.description_too_long", max=MAX_DESCRIPTION, length=len(text))
+        )
+        return True
+    async with context.session() as session:
+        report = await awaiting_answer(session, person_id=caller.id)
+        if report is not None:
+            await attach_answer(
+                session, report=report, person=caller.person, text=text, now=context.now()
+            )
+    if report is None:
+        return False
+    context.bot_data.services.wake_outbox()
+    await _message(update).reply_text(
+        t(caller.locale, "report.answer_received", ref=format_ref(report.id or 0)),
+        reply_markup=menu_keyboard(caller.locale),
+    )
+    return True
 
 
 def _is_image(message: Message) -> bool:
@@ -335,7 +380,7 @@ async def _on_photos_step(
                 session,
                 draft=current,
                 stored=stored,
-                file_id=file_id,
+                file_id=file_id if message.photo else "",  # see photo_source()
                 file_unique_id=unique_id,
                 media_group_id=message.media_group_id,
                 now=context.now(),
@@ -508,7 +553,9 @@ async def on_draft_button(update: Update, context: CustomContext) -> None:
         await _edit_step(update, context, caller, EDITABLE[arg])
     elif action == "back" and arg is None:
         await query.answer()
-        await _restore_review_buttons(update, caller, draft)
+        await _restore_review_buttons(update, context, caller, draft)
+    elif action == "me" and arg is not None and arg.isdigit():
+        await _me_too(update, context, caller, int(arg))
     else:
         await answer_expired(update, caller.locale)
 
@@ -527,10 +574,17 @@ async def _choose_category(
     await _next_step(update, context, caller)
 
 
-def _review_buttons(caller: Caller, draft: ReportDraft) -> list[list[tuple[str, str]]]:
+def _review_buttons(
+    caller: Caller, draft: ReportDraft, nearby: list[Report] | None = None
+) -> list[list[tuple[str, str]]]:
     locale = caller.locale
+    me_too = [
+        [(t(locale, "buttons.me_too", ref=format_ref(r.id or 0)), f"d:{draft.id}:me:{r.id}")]
+        for r in nearby or []
+    ]
     return [
         [(t(locale, "buttons.confirm"), f"d:{draft.id}:ok")],
+        *me_too,
         [
             (t(locale, "buttons.edit"), f"d:{draft.id}:edit"),
             (_cancel_label(locale), f"d:{draft.id}:x"),
@@ -545,8 +599,43 @@ async def _show_edit_choices(update: Update, caller: Caller, draft: ReportDraft)
     await _message(update).edit_reply_markup(reply_markup=inline(rows))
 
 
-async def _restore_review_buttons(update: Update, caller: Caller, draft: ReportDraft) -> None:
-    await _message(update).edit_reply_markup(reply_markup=inline(_review_buttons(caller, draft)))
+async def _restore_review_buttons(
+    update: Update, context: CustomContext, caller: Caller, draft: ReportDraft
+) -> None:
+    async with context.session() as session:
+        nearby = await _nearby(session, draft)
+    rows = _review_buttons(caller, draft, nearby)
+    await _message(update).edit_reply_markup(reply_markup=inline(rows))
+
+
+async def _me_too(update: Update, context: CustomContext, caller: Caller, report_id: int) -> None:
+    """Follow a nearby open report instead of filing a new one; the draft is dropped."""
+    assert update.callback_query is not None
+    async with context.session() as session:
+        draft = await get_draft(session, person_id=caller.id)
+        assert draft is not None
+        offered = [r.id for r in await _nearby(session, draft)]
+        paths = None
+        if report_id in offered:
+            await follow(
+                session,
+                report_id=report_id,
+                person_id=caller.id,
+                reason=FollowReason.ME_TOO,
+                now=context.now(),
+            )
+            paths = await discard_draft(session, draft=draft)
+    if paths is None:
+        await answer_expired(update, caller.locale)
+        return
+    for path in paths:
+        delete_file(context.config.media_dir, path)
+    await update.callback_query.answer()
+    await _clear_buttons(update)
+    await _message(update).reply_text(
+        t(caller.locale, "report.following", ref=format_ref(report_id)),
+        reply_markup=menu_keyboard(caller.locale),
+    )
 
 
 async def _edit_step(

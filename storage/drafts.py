@@ -14,10 +14,12 @@ from storage.media import StoredPhoto
 from storage.models import (
     Category,
     DraftPhoto,
+    FollowReason,
     Person,
     Report,
     ReportDraft,
     ReportEvent,
+    ReportFollower,
     ReportPhoto,
     ReportStatus,
     ReportStep,
@@ -263,6 +265,14 @@ async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: dateti
             at=now,
             from_status=None,
             to_status=ReportStatus.SUBMITTED,
+        )
+    )
+    session.add(
+        ReportFollower(
+            report_id=report.id,
+            person_id=draft.person_id,
+            reason=FollowReason.REPORTER,
+            created_at=now,
         )
     )
     await session.exec(delete(DraftPhoto).where(col(DraftPhoto.draft_id) == draft.id))

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -74,6 +74,7 @@ class Community(SQLModel, table=True):
 
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    unreachable: bool = False  # blocked the bot: nothing more is sent
     telegram_id: int = Field(
         sa_column=Column(BigInteger(), unique=True, index=True, nullable=False)
     )
@@ -106,6 +107,14 @@ class Report(SQLModel, table=True):
     outside_area: bool = False
     status: str = Field(default=ReportStatus.SUBMITTED, max_length=32, index=True)
     version: int = 1
+    department: str | None = Field(default=None, max_length=32)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    first_response_at: datetime | None = _ts(nullable=True)
+    resolved_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    rating: int | None = None
+    rated_at: datetime | None = _ts(nullable=True)
+    awaiting_info: bool = False  # needs_info asked and the reporter has not answered yet
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
 
@@ -124,6 +133,7 @@ class ReportPhoto(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="report.id", index=True)
     position: int
+    kind: str = Field(default="before", max_length=16)  # "before" (reported) or "after" (fixed)
     telegram_file_id: str = Field(max_length=255)
     file_unique_id: str = Field(max_length=64)
     path: str = Field(max_length=500)
@@ -181,3 +191,96 @@ class DraftPhoto(SQLModel, table=True):
     phash: str = Field(max_length=32)
     width: int
     height: int
+
+
+class Department(StrEnum):
+    """Who does the work once a report is accepted (configurable later; stable codes)."""
+
+    GREENING = "greening"
+    SANITATION = "sanitation"
+    CITY_MANAGEMENT = "city_management"
+    HOUSING = "housing"
+    TRAFFIC = "traffic"
+    OTHER = "other"
+
+
+class FollowReason(StrEnum):
+    REPORTER = "reporter"
+    MERGED = "merged"
+    ME_TOO = "me_too"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code that makes its user a planner of one community."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)
+    role: str = Field(default=Role.PLANNER, max_length=32)
+    community_id: int = Field(foreign_key="community.id")
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_by: int | None = Field(default=None, foreign_key="person.id")
+    used_at: datetime | None = _ts(nullable=True)
+
+
+class ReportFollower(SQLModel, table=True):
+    """Someone told of every public step of a report: its reporter, merged reporters, me-toos."""
+
+    __tablename__ = "report_follower"
+    __table_args__ = (UniqueConstraint("report_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    reason: str = Field(max_length=16)
+    created_at: datetime = _ts()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, written in the same transaction as the change that causes it.
+
+    It holds a prompt key and its parameters, not rendered text: storage knows no words.
+    The sender renders it in the recipient's locale and paces it at Telegram's limits.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    locale: str = Field(default=Locale.ZH, max_length=8)
+    kind: str = Field(max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    dedupe_key: str | None = Field(default=None, unique=True, max_length=128)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    not_before: datetime = _ts(index=True)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    telegram_message_id: int | None = None
+    last_error: str = Field(default="", max_length=500)
+
+
+class PendingInput(SQLModel, table=True):
+    """What a planner's next typed message means (a question, a reason, a note, a reference).
+
+    Conversation state as a row, like drafts: it survives restarts and any process reads it.
+    """
+
+    __tablename__ = "pending_input"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    action: str = Field(max_length=32)
+    report_id: int = Field(foreign_key="report.id")
+    expected_version: int
+    target: str = Field(default="", max_length=64)  # e.g. the status a note goes with
+    created_at: datetime = _ts()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+# python-telegram-bot 22 warns unless durations are opted into as timedelta (as in production).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from storage.db import make_engine, session_scope, upgrade
 from tests.databases import (

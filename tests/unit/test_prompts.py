@@ -29,8 +29,9 @@ def test_parity_check_notices_a_missing_message(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("locale", prompts.LOCALES)
 def test_every_message_renders_with_its_parameters(locale: str) -> None:
+    lists = {"duplicates": ["R-1 x"], "refs": ["R-1"], "statuses": ["a: 1"], "categories": ["b: 2"]}
     for key, params in prompts.catalogue(locale).items():
-        text = prompts.render(key, locale, **dict.fromkeys(params, 1))
+        text = prompts.render(key, locale, **{p: lists.get(p, 1) for p in params})
         assert text.strip(), key
 
 

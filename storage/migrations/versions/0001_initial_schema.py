@@ -42,6 +42,7 @@ def upgrade() -> None:
     op.create_table(
         "person",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unreachable", sa.Boolean(), nullable=False),
         sa.Column("telegram_id", sa.BigInteger(), nullable=False),
         sa.Column("first_name", sa.String(length=200), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=False),
@@ -56,6 +57,64 @@ def upgrade() -> None:
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_community_id"), ["community_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_person_telegram_id"), ["telegram_id"], unique=True)
+
+    op.create_table(
+        "invite",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("used_by", sa.Integer(), nullable=True),
+        sa.Column("used_at", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["person.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["used_by"],
+            ["person.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("invite", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invite_code"), ["code"], unique=True)
+
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=128), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("not_before", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("telegram_message_id", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("dedupe_key"),
+    )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_message_chat_id"), ["chat_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_not_before"), ["not_before"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outbox_message_status"), ["status"], unique=False)
 
     op.create_table(
         "person_role",
@@ -91,11 +150,23 @@ def upgrade() -> None:
         sa.Column("outside_area", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("department", sa.String(length=32), nullable=True),
+        sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("resolved_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("closed_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("rated_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("awaiting_info", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["community.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["duplicate_of_id"],
+            ["report.id"],
         ),
         sa.ForeignKeyConstraint(
             ["reporter_id"],
@@ -106,6 +177,9 @@ def upgrade() -> None:
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_community_id"), ["community_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_report_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_report_duplicate_of_id"), ["duplicate_of_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_report_reporter_id"), ["reporter_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_report_status"), ["status"], unique=False)
 
@@ -158,6 +232,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_draft_photo_draft_id"), ["draft_id"], unique=False)
 
     op.create_table(
+        "pending_input",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("expected_version", sa.Integer(), nullable=False),
+        sa.Column("target", sa.String(length=64), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["report.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id"),
+    )
+    op.create_table(
         "report_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
@@ -181,10 +275,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_report_event_report_id"), ["report_id"], unique=False)
 
     op.create_table(
+        "report_follower",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["report.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("report_id", "person_id"),
+    )
+    with op.batch_alter_table("report_follower", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_report_follower_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_report_follower_report_id"), ["report_id"], unique=False
+        )
+
+    op.create_table(
         "report_photo",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("telegram_file_id", sa.String(length=255), nullable=False),
         sa.Column("file_unique_id", sa.String(length=64), nullable=False),
         sa.Column("path", sa.String(length=500), nullable=False),
@@ -212,10 +333,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_photo_phash"))
 
     op.drop_table("report_photo")
+    with op.batch_alter_table("report_follower", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_follower_report_id"))
+        batch_op.drop_index(batch_op.f("ix_report_follower_person_id"))
+
+    op.drop_table("report_follower")
     with op.batch_alter_table("report_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_event_report_id"))
 
     op.drop_table("report_event")
+    op.drop_table("pending_input")
     with op.batch_alter_table("draft_photo", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_draft_photo_draft_id"))
 
@@ -224,6 +351,7 @@ def downgrade() -> None:
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_status"))
         batch_op.drop_index(batch_op.f("ix_report_reporter_id"))
+        batch_op.drop_index(batch_op.f("ix_report_duplicate_of_id"))
         batch_op.drop_index(batch_op.f("ix_report_created_at"))
         batch_op.drop_index(batch_op.f("ix_report_community_id"))
 
@@ -232,6 +360,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_person_role_person_id"))
 
     op.drop_table("person_role")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_status"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_not_before"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_chat_id"))
+
+    op.drop_table("outbox_message")
+    with op.batch_alter_table("invite", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invite_code"))
+
+    op.drop_table("invite")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_telegram_id"))
         batch_op.drop_index(batch_op.f("ix_person_community_id"))

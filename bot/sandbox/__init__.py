@@ -1,0 +1,44 @@
+"""A fake Telegram Bot API server for tests: validates requests, records them, acts as people.
+
+Usage::
+
+    sandbox = await Sandbox().start()
+    app = ApplicationBuilder().token(sandbox.token).base_url(sandbox.base_url) \\
+        .base_file_url(sandbox.base_file_url).build()
+    alice = sandbox.person(user_id=1001, first_name="Alice")
+    await alice.send("/start")
+    reply = await alice.expect_message(containing="Welcome")
+    await alice.tap("OK")
+    assert sandbox.rejections == []
+    await sandbox.stop()
+
+Requests are checked against the Bot API reference (``api.min.json``, see
+:func:`load_spec`); every refusal is kept in ``sandbox.rejections``.
+"""
+
+from .errors import ApiError
+from .images import make_photo, photo_gps
+from .models import ApiCall, CallbackAnswer, Rejection, SentMessage
+from .people import ChatDriver, Group, Person
+from .server import DEFAULT_TOKEN, Sandbox
+from .spec import SPEC_ENV_VAR, ApiSpec, SpecNotFoundError, default_spec_path, load_spec
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "SPEC_ENV_VAR",
+    "ApiCall",
+    "ApiError",
+    "ApiSpec",
+    "CallbackAnswer",
+    "ChatDriver",
+    "Group",
+    "Person",
+    "Rejection",
+    "Sandbox",
+    "SentMessage",
+    "SpecNotFoundError",
+    "default_spec_path",
+    "load_spec",
+    "make_photo",
+    "photo_gps",
+]

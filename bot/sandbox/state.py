@@ -1,0 +1,413 @@
+"""Everything the sandbox remembers: chats, messages, files, queued updates, the transcript."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from .errors import bad_request
+from .faults import Faults
+from .html import plain_text
+from .models import (
+    ApiCall,
+    CallbackAnswer,
+    CallbackQueryRecord,
+    EditRecord,
+    Rejection,
+    StoredFile,
+    StoredMessage,
+    TranscriptLine,
+)
+
+__all__ = ["ChatState", "JsonDict", "SandboxState", "describe_markup"]
+
+log = logging.getLogger("bot.sandbox")
+
+JsonDict = dict[str, Any]
+T = TypeVar("T")
+
+MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
+#: update types delivered when allowed_updates is empty / never set
+_NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_FILE_ID_PREFIX = {
+    "photo": "AgACAgIAAxkBAAI",
+    "document": "BQACAgIAAxkBAAI",
+    "sticker": "CAACAgIAAxkBAAI",
+    "voice": "AwACAgIAAxkBAAI",
+    "video": "BAACAgIAAxkBAAI",
+}
+_FOLDERS = {
+    "photo": ("photos", "jpg"),
+    "document": ("documents", "bin"),
+    "sticker": ("stickers", "webp"),
+    "voice": ("voice", "oga"),
+    "video": ("videos", "mp4"),
+}
+
+
+@dataclass
+class ChatState:
+    """One chat the sandbox knows: a person's private chat or a group."""
+
+    chat: JsonDict
+    name: str
+    user_id: int | None  # the person, for private chats
+    chat_instance: str
+    next_message_id: int = 1
+    messages: dict[int, StoredMessage] = field(default_factory=dict)
+    bot_messages: list[StoredMessage] = field(default_factory=list)
+    reply_keyboard: JsonDict | None = None
+    force_reply_to: int | None = None
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.chat["id"])
+
+    @property
+    def is_private(self) -> bool:
+        return bool(self.chat["type"] == "private")
+
+
+def describe_markup(markup: JsonDict | None) -> str:
+    """``  [buttons: A | B]`` / ``  [keyboard: X | Y]`` for transcripts."""
+    if not markup:
+        return ""
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        labels = [b.get("text", "") if isinstance(b, dict) else str(b) for r in rows for b in r]
+        return f"  [buttons: {' | '.join(labels)}]"
+    if "keyboard" in markup:
+        rows = markup["keyboard"]
+        labels = [b.get("text", "") if isinstance(b, dict) else str(b) for r in rows for b in r]
+        return f"  [keyboard: {' | '.join(labels)}]"
+    if markup.get("remove_keyboard"):
+        return "  [keyboard removed]"
+    if markup.get("force_reply"):
+        return "  [force reply]"
+    return ""
+
+
+def _image_size(data: bytes | None) -> tuple[int, int]:
+    if data:
+        try:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                return int(image.width), int(image.height)
+        except Exception:  # noqa: BLE001 - anything unreadable gets a default size
+            pass
+    return 1280, 960
+
+
+class SandboxState:
+    """State shared by the HTTP side (the bot) and the people side (the test)."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        bot_username: str = "microspace_sandbox_bot",
+        bot_first_name: str = "Microspace Sandbox",
+    ) -> None:
+        self.token = token
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        bot_id = token.split(":", 1)[0]
+        self.bot_user: JsonDict = {
+            "id": int(bot_id) if bot_id.isdigit() else 123456,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+        self.chats: dict[int, ChatState] = {}
+        self.users: dict[int, JsonDict] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.files_by_path: dict[str, StoredFile] = {}
+        self.photo_sets: dict[str, list[JsonDict]] = {}
+        self.calls: list[ApiCall] = []
+        self.rejections: list[Rejection] = []
+        self.edits: list[EditRecord] = []
+        self.answers: list[CallbackAnswer] = []
+        self.callback_queries: dict[str, CallbackQueryRecord] = {}
+        self.lines: list[TranscriptLine] = []
+        self.pending_updates: list[JsonDict] = []
+        self.allowed_updates: list[str] | None = None
+        self.webhook: JsonDict | None = None
+        self.commands: dict[str, list[JsonDict]] = {}
+        self.faults = Faults()
+        #: people who never opened the bot (private sends get 403 until they write)
+        self.not_started: set[int] = set()
+        #: Telegram's group privacy mode: plain group chatter is not delivered to the bot
+        self.group_privacy = False
+        self._next_update_id = 1
+        self._seq = 0
+        self._file_counter = 0
+        self._query_counter = 0
+        self._group_counter = 0
+        self._changed = asyncio.Event()
+        self._stopping = False
+        self.poll_generation = 0
+
+    # -- time, ids, notification -------------------------------------------------------------
+
+    def now(self) -> int:
+        """Unix time according to :attr:`clock`."""
+        return int(self.clock().timestamp())
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def new_callback_query_id(self) -> str:
+        self._query_counter += 1
+        return str(4_300_000_000_000_000_000 + self._query_counter * 7919)
+
+    def new_media_group_id(self) -> str:
+        self._group_counter += 1
+        return str(13_900_000_000_000_000 + self._group_counter)
+
+    def notify(self) -> None:
+        """Wake everything waiting in :meth:`wait_for`."""
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    async def wait_for(self, probe: Callable[[], T | None], within: float) -> T | None:
+        """Re-run ``probe`` on every change until it returns non-None or ``within`` s passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            event = self._changed
+            result = probe()
+            if result is not None:
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._stopping:
+                return None
+            try:
+                async with asyncio.timeout(remaining):
+                    await event.wait()
+            except TimeoutError:
+                pass
+
+    # -- chats and people -------------------------------------------------------------------
+
+    def add_chat(self, chat: JsonDict, name: str, user_id: int | None) -> ChatState:
+        chat_id = int(chat["id"])
+        if chat_id in self.chats:
+            raise ValueError(f"chat {chat_id} already exists in the sandbox")
+        state = ChatState(
+            chat=chat,
+            name=name,
+            user_id=user_id,
+            chat_instance=f"-{abs(chat_id) * 7_919 + 3_141_592_653_589_793}",
+        )
+        self.chats[chat_id] = state
+        return state
+
+    def find_chat(self, chat_id: object) -> ChatState:
+        """The chat for a ``chat_id`` parameter (id or ``@username``); 400 if unknown."""
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            for chat in self.chats.values():
+                if str(chat.chat.get("username", "")).lower() == chat_id[1:].lower():
+                    return chat
+            raise bad_request("chat not found")
+        try:
+            key = int(str(chat_id))
+        except ValueError:
+            raise bad_request("chat not found") from None
+        found = self.chats.get(key)
+        if found is None:
+            raise bad_request("chat not found")
+        return found
+
+    def user_name(self, user_id: int) -> str:
+        user = self.users.get(user_id)
+        return str(user["first_name"]) if user else str(user_id)
+
+    # -- messages --------------------------------------------------------------------------
+
+    def new_message(
+        self, chat: ChatState, sender: JsonDict, content: JsonDict, *, from_bot: bool
+    ) -> StoredMessage:
+        message_id = chat.next_message_id
+        chat.next_message_id += 1
+        data: JsonDict = {
+            "message_id": message_id,
+            "from": dict(sender),
+            "chat": dict(chat.chat),
+            "date": self.now(),
+        }
+        data.update(content)
+        stored = StoredMessage(
+            chat_id=chat.chat_id,
+            message_id=message_id,
+            data=data,
+            from_bot=from_bot,
+            seq=self.next_seq(),
+        )
+        chat.messages[message_id] = stored
+        return stored
+
+    @staticmethod
+    def reply_snapshot(chat: ChatState, message_id: int) -> JsonDict | None:
+        stored = chat.messages.get(message_id)
+        if stored is None or stored.deleted:
+            return None
+        data = dict(stored.data)
+        data.pop("reply_to_message", None)
+        return data
+
+    # -- files ------------------------------------------------------------------------------
+
+    def store_file(
+        self,
+        kind: str,
+        data: bytes | None,
+        *,
+        file_size: int | None = None,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+    ) -> StoredFile:
+        self._file_counter += 1
+        n = self._file_counter
+        prefix = _FILE_ID_PREFIX.get(kind, "BQACAgIAAxkBAAI")
+        stored = StoredFile(
+            file_id=f"{prefix}{n:06d}sbx{len(self.token) % 97:02d}",
+            file_unique_id=f"AQAD{n:06d}",
+            kind=kind,
+            data=data,
+            file_size=file_size if file_size is not None else len(data or b""),
+            mime_type=mime_type,
+            file_name=file_name,
+            width=width,
+            height=height,
+        )
+        self.files[stored.file_id] = stored
+        return stored
+
+    def store_photo(self, data: bytes | None, *, file_size: int | None = None) -> list[JsonDict]:
+        """Store a photo; return its three PhotoSize objects (largest last)."""
+        width, height = _image_size(data)
+        sizes: list[JsonDict] = []
+        for side in (90, 320, None):
+            if side is None or max(width, height) <= side:
+                w, h = width, height
+            else:
+                scale = side / max(width, height)
+                w, h = max(1, round(width * scale)), max(1, round(height * scale))
+            stored = self.store_file(
+                "photo", data, file_size=file_size, mime_type="image/jpeg", width=w, height=h
+            )
+            sizes.append(
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "width": w,
+                    "height": h,
+                    "file_size": stored.file_size,
+                }
+            )
+        for size in sizes:
+            self.photo_sets[size["file_id"]] = sizes
+        return sizes
+
+    def file_path_for(self, stored: StoredFile) -> str:
+        if stored.file_path is None:
+            folder, ext = _FOLDERS.get(stored.kind, ("documents", "bin"))
+            if stored.file_name and "." in stored.file_name:
+                ext = stored.file_name.rsplit(".", 1)[1].lower()
+            number = int(stored.file_unique_id[4:])
+            stored.file_path = f"{folder}/file_{number}.{ext}"
+            self.files_by_path[stored.file_path] = stored
+        return stored.file_path
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def queue_updates(self, items: list[tuple[str, JsonDict]]) -> list[JsonDict]:
+        """Queue updates (``[(type, payload), ...]``) atomically and wake getUpdates."""
+        updates: list[JsonDict] = []
+        for kind, payload in items:
+            updates.append({"update_id": self._next_update_id, kind: payload})
+            self._next_update_id += 1
+        self.pending_updates.extend(updates)
+        self.notify()
+        return updates
+
+    def confirm_updates(self, offset: int) -> None:
+        if offset > 0:
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self.pending_updates = self.pending_updates[offset:]
+
+    def deliverable_updates(self, limit: int) -> list[JsonDict]:
+        allowed = set(self.allowed_updates or ())
+
+        def wanted(update: JsonDict) -> bool:
+            kind = next(k for k in update if k != "update_id")
+            return kind in allowed if allowed else kind not in _NOT_DELIVERED_BY_DEFAULT
+
+        # updates of types the bot did not ask for are never delivered
+        self.pending_updates = [u for u in self.pending_updates if wanted(u)]
+        return [json.loads(json.dumps(u)) for u in self.pending_updates[:limit]]
+
+    # -- transcript -------------------------------------------------------------------------
+
+    def log_line(self, chat_id: int | None, text: str) -> None:
+        self.lines.append(TranscriptLine(chat_id, text))
+
+    def describe_bot_message(self, stored: StoredMessage, markup: JsonDict | None) -> str:
+        data = stored.data
+        parts: list[str] = []
+        if "photo" in data:
+            parts.append("[photo]")
+        if "document" in data:
+            parts.append(f"[document {data['document'].get('file_name') or ''}]".replace(" ]", "]"))
+        if "venue" in data:
+            venue = data["venue"]
+            parts.append(f"[venue {venue['title']}, {venue['address']}]")
+        elif "location" in data:
+            loc = data["location"]
+            parts.append(f"[location {loc['latitude']}, {loc['longitude']}]")
+        if "poll" in data:
+            poll = data["poll"]
+            options = " / ".join(o["text"] for o in poll["options"])
+            parts.append(f"[poll] {poll['question']} ({options})")
+        if stored.plain and "poll" not in data:
+            parts.append(stored.plain)
+        return " ".join(parts) + describe_markup(markup)
+
+    def transcript(self, chat_id: int | None = None) -> str:
+        """The conversation so far, one line per event (optionally for one chat only)."""
+        return "\n".join(
+            line.text for line in self.lines if chat_id is None or line.chat_id in (chat_id, None)
+        )
+
+    def record_rejection(self, rejection: Rejection, chat_id: int | None) -> None:
+        self.rejections.append(rejection)
+        log.warning("Bot API sandbox rejected %s", rejection)
+        self.log_line(
+            chat_id,
+            f"!! {rejection.method} rejected: {rejection.error_code} {rejection.description}",
+        )
+        self.notify()
+
+    @staticmethod
+    def plain(text: str, parse_mode: str | None) -> str:
+        return plain_text(text, parse_mode)

@@ -1,0 +1,233 @@
+"""Who may do what, checked in one place; and the planner-role commands.
+
+`planner_only` wraps every planner handler: it loads the caller, works out the communities
+they serve (all of them for admins from ADMIN_IDS), and answers "not permitted" to anyone
+else, for commands and for buttons alike, before the wrapped handler runs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from handlers.common import Caller, inline, load_caller, t
+from handlers.context import CustomContext
+from storage.communities import community_name, get_community
+from storage.models import Community, Person, Report
+from storage.roles import (
+    RoleError,
+    all_community_ids,
+    community_by_slug,
+    create_invite,
+    planner_communities,
+    planners_of,
+    redeem_invite,
+    revoke_planner,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A planner (or admin) and the communities they serve."""
+
+    caller: Caller
+    is_admin: bool
+    community_ids: tuple[int, ...]
+
+    @property
+    def locale(self) -> str:
+        return self.caller.locale
+
+    @property
+    def person(self) -> Person:
+        return self.caller.person
+
+    @property
+    def id(self) -> int:
+        return self.caller.id
+
+    def serves(self, community_id: int | None) -> bool:
+        return community_id is not None and community_id in self.community_ids
+
+    def may_act_on(self, report: Report) -> bool:
+        return self.serves(report.community_id)
+
+
+PlannerHandler = Callable[[Update, CustomContext, Actor], Awaitable[None]]
+
+
+async def load_actor(update: Update, context: CustomContext) -> tuple[Caller, Actor | None]:
+    caller = await load_caller(update, context)
+    is_admin = caller.person.telegram_id in context.config.admin_ids
+    async with context.session() as session:
+        if is_admin:
+            ids = await all_community_ids(session)
+        else:
+            ids = await planner_communities(session, person_id=caller.id)
+    if not is_admin and not ids:
+        return caller, None
+    return caller, Actor(caller=caller, is_admin=is_admin, community_ids=tuple(ids))
+
+
+async def refuse(update: Update, locale: str) -> None:
+    """The one answer for a missing role, to a command or a button."""
+    text = t(locale, "roles.not_permitted")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+Guarded = Callable[[Update, CustomContext], Coroutine[Any, Any, None]]
+
+
+def planner_only(handler: PlannerHandler) -> Guarded:
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: CustomContext) -> None:
+        caller, actor = await load_actor(update, context)
+        if actor is None:
+            await refuse(update, caller.locale)
+            return
+        await handler(update, context, actor)
+
+    return guarded
+
+
+def admin_only(handler: PlannerHandler) -> Guarded:
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: CustomContext) -> None:
+        caller, actor = await load_actor(update, context)
+        if actor is None or not actor.is_admin:
+            await refuse(update, caller.locale)
+            return
+        await handler(update, context, actor)
+
+    return guarded
+
+
+def _reply(update: Update) -> Callable[..., Awaitable[object]]:
+    message = update.effective_message
+    assert message is not None
+    return message.reply_text
+
+
+@planner_only
+async def invite(update: Update, context: CustomContext, actor: Actor) -> None:
+    """/invite planner <community slug>: a one-time code, valid 48 hours."""
+    args = context.args or []
+    if len(args) != 2 or args[0] != "planner":
+        await _reply(update)(t(actor.locale, "roles.invite_usage"))
+        return
+    async with context.session() as session:
+        community = await community_by_slug(session, slug=args[1])
+        if community is None or not actor.serves(community.id):
+            code = None
+        else:
+            assert community.id is not None
+            created = await create_invite(
+                session, community_id=community.id, created_by=actor.id, now=context.now()
+            )
+            code, expires = created.code, created.expires_at
+    if community is None:
+        await _reply(update)(t(actor.locale, "roles.unknown_community", slug=args[1]))
+        return
+    if code is None:
+        await refuse(update, actor.locale)
+        return
+    when = expires.astimezone(context.config.timezone).strftime("%Y-%m-%d %H:%M")
+    await _reply(update)(
+        t(
+            actor.locale,
+            "roles.invite_created",
+            code=code,
+            community=community_name(community, actor.locale),
+            expires=when,
+        )
+    )
+
+
+async def join(update: Update, context: CustomContext) -> None:
+    """/join CODE: become a planner of the invite's community."""
+    caller = await load_caller(update, context)
+    args = context.args or []
+    if len(args) != 1:
+        await _reply(update)(t(caller.locale, "roles.join_usage"))
+        return
+    try:
+        async with context.session() as session:
+            community = await redeem_invite(
+                session, code=args[0], person=caller.person, now=context.now()
+            )
+    except RoleError as exc:
+        await _reply(update)(t(caller.locale, f"roles.invite_{exc.code}"))
+        return
+    await _reply(update)(
+        t(caller.locale, "roles.joined", community=community_name(community, caller.locale))
+    )
+
+
+@planner_only
+async def list_planners(update: Update, context: CustomContext, actor: Actor) -> None:
+    """/planners: who serves each of the caller's communities (admins get revoke buttons)."""
+    lines: list[str] = []
+    rows: list[list[tuple[str, str]]] = []
+    async with context.session() as session:
+        for community_id in actor.community_ids:
+            community = await get_community(session, community_id=community_id)
+            assert community is not None
+            planners = await planners_of(session, community_id=community_id)
+            lines.append(_planner_line(actor.locale, community, planners))
+            if actor.is_admin:
+                rows += [
+                    [
+                        (
+                            t(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
+                            f"rv:{p.id}:{community_id}",
+                        )
+                    ]
+                    for p in planners
+                ]
+    await _reply(update)("\n".join(lines), reply_markup=inline(rows) if rows else None)
+
+
+def _planner_line(locale: str, community: Community, planners: list[Person]) -> str:
+    names = ", ".join(p.first_name or "?" for p in planners)
+    return t(
+        locale,
+        "roles.planners_line",
+        community=community_name(community, locale),
+        names=names,
+        count=len(planners),
+    )
+
+
+@admin_only
+async def revoke(update: Update, context: CustomContext, actor: Actor) -> None:
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    ok = False
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        async with context.session() as session:
+            ok = await revoke_planner(session, person_id=int(parts[1]), community_id=int(parts[2]))
+    if not ok:
+        await query.answer(t(actor.locale, "common.expired"), show_alert=True)
+        return
+    await query.answer(t(actor.locale, "roles.revoked"))
+    if query.message is not None:
+        await context.bot.send_message(query.message.chat.id, t(actor.locale, "roles.revoked"))
+
+
+def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("invite", invite, filters=private),
+        CommandHandler("join", join, filters=private),
+        CommandHandler("planners", list_planners, filters=private),
+        CallbackQueryHandler(revoke, pattern=r"^rv:"),
+    ]

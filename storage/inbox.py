@@ -1,0 +1,172 @@
+"""The planners' shared inbox, the needs-info round trip, and what a planner types next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, delete, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
+from storage.outbox import enqueue
+from storage.roles import planners_of
+
+S = ReportStatus
+
+
+def _untriaged() -> object:
+    """Submitted, or asked for more information and answered since."""
+    return or_(
+        col(Report.status) == S.SUBMITTED,
+        and_(col(Report.status) == S.NEEDS_INFO, col(Report.awaiting_info).is_(False)),
+    )
+
+
+async def next_in_inbox(
+    session: AsyncSession, *, community_ids: Sequence[int], after_id: int = 0
+) -> Report | None:
+    """The oldest untriaged report of these communities (after `after_id`, for Skip)."""
+    query = (
+        select(Report)
+        .where(
+            col(Report.community_id).in_(list(community_ids)),
+            _untriaged(),  # type: ignore[arg-type]
+            col(Report.id) > after_id,
+        )
+        .order_by(col(Report.id))
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def count_inbox(session: AsyncSession, *, community_ids: Sequence[int]) -> int:
+    query = (
+        select(func.count())
+        .select_from(Report)
+        .where(col(Report.community_id).in_(list(community_ids)), _untriaged())  # type: ignore[arg-type]
+    )
+    return (await session.exec(query)).one()
+
+
+async def overdue_reports(
+    session: AsyncSession, *, community_ids: Sequence[int], now: datetime, hours: int
+) -> list[Report]:
+    """Untriaged reports older than the first-response deadline, oldest first."""
+    query = (
+        select(Report)
+        .where(
+            col(Report.community_id).in_(list(community_ids)),
+            _untriaged(),  # type: ignore[arg-type]
+            col(Report.created_at) <= now - timedelta(hours=hours),
+        )
+        .order_by(col(Report.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def awaiting_answer(session: AsyncSession, *, person_id: int) -> Report | None:
+    """The reporter's newest report on which a planner waits for their answer."""
+    query = (
+        select(Report)
+        .where(Report.reporter_id == person_id, col(Report.awaiting_info).is_(True))
+        .order_by(col(Report.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def attach_answer(
+    session: AsyncSession, *, report: Report, person: Person, text: str, now: datetime
+) -> None:
+    """The reporter's answer joins the report's history; the card returns to the inbox."""
+    assert report.id is not None
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            actor_id=person.id,
+            at=now,
+            from_status=report.status,
+            to_status=report.status,
+            public_note=text[:1000],
+        )
+    )
+    report.awaiting_info = False
+    report.updated_at = now
+    session.add(report)
+    if report.community_id is not None:
+        for planner in await planners_of(session, community_id=report.community_id):
+            await enqueue(
+                session,
+                person=planner,
+                kind="info_received",
+                params={"report_id": report.id},
+                now=now,
+            )
+
+
+async def set_pending(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    action: str,
+    report_id: int,
+    expected_version: int,
+    now: datetime,
+    target: str = "",
+) -> None:
+    """Remember what the planner's next typed message is for (replacing any earlier one)."""
+    await clear_pending(session, person_id=person_id)
+    session.add(
+        PendingInput(
+            person_id=person_id,
+            action=action,
+            report_id=report_id,
+            expected_version=expected_version,
+            target=target,
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def get_pending(session: AsyncSession, *, person_id: int) -> PendingInput | None:
+    return (
+        await session.exec(select(PendingInput).where(PendingInput.person_id == person_id))
+    ).first()
+
+
+async def clear_pending(session: AsyncSession, *, person_id: int) -> None:
+    await session.exec(delete(PendingInput).where(col(PendingInput.person_id) == person_id))
+
+
+async def queue_overdue_notices(
+    session: AsyncSession, *, now: datetime, hours: int, day: str
+) -> int:
+    """One morning message per planner listing their overdue reports (once per `day`)."""
+    query = (
+        select(Person, PersonRole.community_id)
+        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+        .where(PersonRole.role == Role.PLANNER)
+        .order_by(col(Person.id))
+    )
+    communities: dict[int, tuple[Person, list[int]]] = {}
+    for person, community_id in (await session.exec(query)).all():
+        assert person.id is not None
+        communities.setdefault(person.id, (person, []))[1].append(community_id)
+    queued = 0
+    for person, community_ids in communities.values():
+        overdue = await overdue_reports(session, community_ids=community_ids, now=now, hours=hours)
+        if not overdue:
+            continue
+        message = await enqueue(
+            session,
+            person=person,
+            kind="overdue",
+            params={"report_ids": [r.id for r in overdue]},
+            now=now,
+            dedupe_key=f"overdue:{day}:{person.id}",
+        )
+        queued += message is not None
+    return queued

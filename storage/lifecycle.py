@@ -1,0 +1,315 @@
+"""The report lifecycle: one function moves a report, writes its event and its notifications.
+
+```
+submitted ──triage──> accepted ──> planned ──> in_progress ──> resolved ──> closed
+    │                     ▲                                       │
+    ├──> needs_info ──────┘                       reopened <──────┘
+    ├──> duplicate
+    └──> declined
+```
+Every move is guarded by the report's version (optimistic concurrency): of two planners
+acting on the same version, the second is refused and nothing is written or sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    FollowReason,
+    Person,
+    Report,
+    ReportEvent,
+    ReportFollower,
+    ReportStatus,
+)
+from storage.outbox import enqueue
+from storage.roles import planners_of
+
+S = ReportStatus
+ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
+    S.SUBMITTED: frozenset({S.ACCEPTED, S.NEEDS_INFO, S.DUPLICATE, S.DECLINED}),
+    S.NEEDS_INFO: frozenset({S.ACCEPTED, S.DUPLICATE, S.DECLINED}),
+    S.ACCEPTED: frozenset({S.PLANNED}),
+    S.PLANNED: frozenset({S.IN_PROGRESS}),
+    S.IN_PROGRESS: frozenset({S.RESOLVED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.REOPENED: frozenset({S.PLANNED, S.IN_PROGRESS, S.RESOLVED}),
+    S.CLOSED: frozenset(),
+    S.DUPLICATE: frozenset(),
+    S.DECLINED: frozenset(),
+}
+TRIAGE = frozenset({S.ACCEPTED, S.NEEDS_INFO, S.DUPLICATE, S.DECLINED})
+OPEN = frozenset({S.SUBMITTED, S.NEEDS_INFO, S.ACCEPTED, S.PLANNED, S.IN_PROGRESS, S.REOPENED})
+AUTO_CLOSE_AFTER = timedelta(days=7)
+PLANNER_STEPS = (S.PLANNED, S.IN_PROGRESS, S.RESOLVED)  # what /report offers after accept
+
+
+class TransitionError(ValueError):
+    """A move refused: `code` is not_found, not_allowed or stale (someone acted first)."""
+
+    def __init__(self, code: str, *, report: Report | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.report = report
+
+
+def allowed_next(status: str) -> frozenset[ReportStatus]:
+    return ALLOWED.get(ReportStatus(status), frozenset())
+
+
+async def followers(session: AsyncSession, *, report_id: int) -> list[Person]:
+    """Everyone told of the report's public steps, reporter first."""
+    query = (
+        select(Person)
+        .join(ReportFollower, col(ReportFollower.person_id) == col(Person.id))
+        .where(ReportFollower.report_id == report_id)
+        .order_by(col(ReportFollower.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def follow(
+    session: AsyncSession, *, report_id: int, person_id: int, reason: FollowReason, now: datetime
+) -> bool:
+    """Add a follower; False when they already follow the report."""
+    query = select(ReportFollower.id).where(
+        ReportFollower.report_id == report_id, ReportFollower.person_id == person_id
+    )
+    if (await session.exec(query)).first() is not None:
+        return False
+    session.add(
+        ReportFollower(report_id=report_id, person_id=person_id, reason=reason, created_at=now)
+    )
+    await session.flush()
+    return True
+
+
+async def last_actor(session: AsyncSession, *, report_id: int) -> Person | None:
+    query = (
+        select(Person)
+        .join(ReportEvent, col(ReportEvent.actor_id) == col(Person.id))
+        .where(ReportEvent.report_id == report_id)
+        .order_by(col(ReportEvent.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def transition(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    expected_version: int,
+    to: ReportStatus,
+    actor_id: int | None,
+    now: datetime,
+    public_note: str = "",
+    private_note: str = "",
+    department: str | None = None,
+    duplicate_of_id: int | None = None,
+) -> Report:
+    """Move a report to `to`, append its event, and queue a notice to every follower."""
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise TransitionError("not_found")
+    await session.refresh(report)
+    if report.version != expected_version:
+        raise TransitionError("stale", report=report)
+    current = ReportStatus(report.status)
+    if to not in ALLOWED[current]:
+        raise TransitionError("not_allowed", report=report)
+    values: dict[str, object] = {
+        "status": to,
+        "version": expected_version + 1,
+        "updated_at": now,
+        "awaiting_info": to is S.NEEDS_INFO,
+    }
+    if to in TRIAGE and report.first_response_at is None:
+        values["first_response_at"] = now
+    if to is S.RESOLVED:  # a new resolution asks for a new rating
+        values.update(resolved_at=now, rating=None, rated_at=None)
+    if to is S.CLOSED:
+        values["closed_at"] = now
+    if to is S.REOPENED:
+        values["resolved_at"] = None
+    if department is not None:
+        values["department"] = department
+    if duplicate_of_id is not None:
+        values["duplicate_of_id"] = duplicate_of_id
+    result = await session.exec(
+        update(Report)
+        .where(col(Report.id) == report_id, col(Report.version) == expected_version)
+        .values(**values)
+    )
+    if result.rowcount != 1:  # another process moved it between our read and our write
+        await session.refresh(report)
+        raise TransitionError("stale", report=report)
+    await session.refresh(report)
+    session.add(
+        ReportEvent(
+            report_id=report_id,
+            actor_id=actor_id,
+            at=now,
+            from_status=current,
+            to_status=to,
+            public_note=public_note,
+            private_note=private_note,
+        )
+    )
+    await _notify_followers(session, report=report, public_note=public_note, now=now)
+    return report
+
+
+async def _notify_followers(
+    session: AsyncSession, *, report: Report, public_note: str, now: datetime
+) -> None:
+    assert report.id is not None
+    duplicate_of = None
+    if report.duplicate_of_id is not None and report.status == S.DUPLICATE:
+        duplicate_of = report.duplicate_of_id
+    for person in await followers(session, report_id=report.id):
+        await enqueue(
+            session,
+            person=person,
+            kind="status",
+            params={
+                "report_id": report.id,
+                "status": report.status,
+                "note": public_note,
+                "duplicate_of": duplicate_of,
+            },
+            now=now,
+            dedupe_key=f"status:{report.id}:{report.version}:{person.id}",
+        )
+    if report.status == S.RESOLVED and report.reporter_id is not None:
+        reporter = await session.get(Person, report.reporter_id)
+        if reporter is not None:
+            await enqueue(
+                session,
+                person=reporter,
+                kind="rate",
+                params={"report_id": report.id},
+                now=now,
+                dedupe_key=f"rate:{report.id}:{report.version}",
+            )
+
+
+async def root_of(session: AsyncSession, *, report: Report) -> Report:
+    """Follow duplicate_of links to the report that is not itself a duplicate."""
+    seen: set[int] = set()
+    current = report
+    while current.duplicate_of_id is not None and current.id not in seen:
+        seen.add(current.id or 0)
+        parent = await session.get(Report, current.duplicate_of_id)
+        if parent is None:
+            break
+        current = parent
+    return current
+
+
+async def merge(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    into_id: int,
+    expected_version: int,
+    actor_id: int | None,
+    now: datetime,
+) -> tuple[Report, Report]:
+    """Mark a report as a duplicate of the root of `into_id`; its followers follow the root.
+
+    Refused (`self`) when the root is the report itself, which covers merging a report into
+    itself and into one of its own duplicates.
+    """
+    report = await session.get(Report, report_id)
+    target = await session.get(Report, into_id)
+    if report is None or target is None:
+        raise TransitionError("not_found")
+    root = await root_of(session, report=target)
+    if root.id == report.id or (await root_of(session, report=root)).id == report.id:
+        raise TransitionError("self", report=report)
+    if root.status not in OPEN:
+        raise TransitionError("target_closed", report=root)
+    assert root.id is not None
+    moved = [p.id for p in await followers(session, report_id=report_id) if p.id is not None]
+    report = await transition(
+        session,
+        report_id=report_id,
+        expected_version=expected_version,
+        to=S.DUPLICATE,
+        actor_id=actor_id,
+        now=now,
+        duplicate_of_id=root.id,
+    )
+    for person_id in moved:
+        await follow(
+            session, report_id=root.id, person_id=person_id, reason=FollowReason.MERGED, now=now
+        )
+    return report, root
+
+
+async def rate(
+    session: AsyncSession, *, report_id: int, person_id: int, stars: int | None, now: datetime
+) -> Report:
+    """The reporter's answer to "is it fixed?": 1-2 stars or not fixed (None) reopen the
+    report and tell its planners; 3-5 stars close it."""
+    report = await session.get(Report, report_id)
+    if report is None or report.reporter_id != person_id:
+        raise TransitionError("not_found")
+    if report.status != S.RESOLVED:
+        raise TransitionError("not_allowed", report=report)
+    if stars is not None and not 1 <= stars <= 5:
+        raise TransitionError("not_allowed", report=report)
+    satisfied = stars is not None and stars >= 3
+    to = S.CLOSED if satisfied else S.REOPENED
+    report = await transition(
+        session,
+        report_id=report_id,
+        expected_version=report.version,
+        to=to,
+        actor_id=person_id,
+        now=now,
+    )
+    if stars is not None:
+        report.rating, report.rated_at = stars, now
+        session.add(report)
+    if not satisfied and report.community_id is not None:
+        for planner in await planners_of(session, community_id=report.community_id):
+            await enqueue(
+                session,
+                person=planner,
+                kind="reopened",
+                params={"report_id": report_id, "stars": stars},
+                now=now,
+                dedupe_key=f"reopened:{report_id}:{report.version}:{planner.id}",
+            )
+    return report
+
+
+async def auto_close(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Close reports resolved more than 7 days ago that nobody rated; returns their ids."""
+    query = select(Report).where(
+        Report.status == S.RESOLVED,
+        col(Report.resolved_at) <= now - AUTO_CLOSE_AFTER,
+        col(Report.rating).is_(None),
+    )
+    closed: list[int] = []
+    for report in (await session.exec(query)).all():
+        assert report.id is not None
+        try:
+            await transition(
+                session,
+                report_id=report.id,
+                expected_version=report.version,
+                to=S.CLOSED,
+                actor_id=None,
+                now=now,
+            )
+        except TransitionError:
+            continue  # someone acted on it meanwhile; it is no longer due
+        closed.append(report.id)
+    return closed

@@ -1,0 +1,121 @@
+"""Roles: planners per community, invited with one-time codes; admins come from settings."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Community, Invite, Person, PersonRole, Role
+
+INVITE_TTL = timedelta(hours=48)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+
+
+class RoleError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+async def create_invite(
+    session: AsyncSession, *, community_id: int, created_by: int | None, now: datetime
+) -> Invite:
+    invite = Invite(
+        code=new_code(),
+        role=Role.PLANNER,
+        community_id=community_id,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + INVITE_TTL,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession, *, code: str, person: Person, now: datetime
+) -> Community:
+    """Make `person` a planner of the invite's community; the code then stops working."""
+    assert person.id is not None
+    query = select(Invite).where(Invite.code == code.strip().upper()).with_for_update()
+    invite = (await session.exec(query)).first()
+    if invite is None:
+        raise RoleError("unknown")
+    if invite.used_at is not None:
+        raise RoleError("used")
+    if invite.expires_at <= now:
+        raise RoleError("expired")
+    invite.used_at, invite.used_by = now, person.id
+    session.add(invite)
+    if not await is_planner(session, person_id=person.id, community_id=invite.community_id):
+        session.add(
+            PersonRole(
+                person_id=person.id,
+                role=invite.role,
+                community_id=invite.community_id,
+                granted_at=now,
+            )
+        )
+    community = await session.get(Community, invite.community_id)
+    assert community is not None
+    await session.flush()
+    return community
+
+
+async def is_planner(session: AsyncSession, *, person_id: int, community_id: int) -> bool:
+    query = select(PersonRole.id).where(
+        PersonRole.person_id == person_id,
+        PersonRole.role == Role.PLANNER,
+        PersonRole.community_id == community_id,
+    )
+    return (await session.exec(query)).first() is not None
+
+
+async def planner_communities(session: AsyncSession, *, person_id: int) -> list[int]:
+    query = (
+        select(PersonRole.community_id)
+        .where(PersonRole.person_id == person_id, PersonRole.role == Role.PLANNER)
+        .order_by(col(PersonRole.community_id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def all_community_ids(session: AsyncSession) -> list[int]:
+    query = select(Community.id).order_by(col(Community.id))
+    return [i for i in (await session.exec(query)).all() if i is not None]
+
+
+async def planners_of(session: AsyncSession, *, community_id: int) -> list[Person]:
+    query = (
+        select(Person)
+        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+        .where(PersonRole.community_id == community_id, PersonRole.role == Role.PLANNER)
+        .order_by(col(Person.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def revoke_planner(session: AsyncSession, *, person_id: int, community_id: int) -> bool:
+    """Remove the planner role; False when they did not have it."""
+    if not await is_planner(session, person_id=person_id, community_id=community_id):
+        return False
+    await session.exec(
+        delete(PersonRole).where(
+            col(PersonRole.person_id) == person_id,
+            col(PersonRole.community_id) == community_id,
+            col(PersonRole.role) == Role.PLANNER,
+        )
+    )
+    return True
+
+
+async def community_by_slug(session: AsyncSession, *, slug: str) -> Community | None:
+    return (await session.exec(select(Community).where(Community.slug == slug))).first()

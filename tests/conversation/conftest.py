@@ -1,0 +1,150 @@
+"""Conversation tests: the real bot, over real HTTP, against the Bot API sandbox."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import MicrospaceApp, build_application, handler_config
+from bot.runner import start_polling, stop_polling
+from bot.sandbox import Person, Sandbox
+from bot.settings import Settings, load_settings
+from storage.communities import import_communities, read_communities_file
+from storage.db import make_engine, session_scope
+from tests.factories import NOW
+
+EXAMPLE = Path(__file__).parents[2] / "bot" / "examples" / "communities.yaml"
+ADMIN_ID = 9000
+
+
+@dataclass
+class Clock:
+    """A controllable clock for the bot: starts at a fixed time, runs at real speed, and
+    jumps forward when told (so retries and pauses behave as in production)."""
+
+    start: datetime = NOW
+    offset: timedelta = timedelta(0)
+    _origin: float = field(default_factory=time.monotonic)
+
+    def __call__(self) -> datetime:
+        return self.start + self.offset + timedelta(seconds=time.monotonic() - self._origin)
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@dataclass
+class Bot:
+    """The bot under test: its settings, database and the running Application."""
+
+    sandbox: Sandbox
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+    application: MicrospaceApp | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.settings.media_dir
+
+    def session(self) -> Any:
+        return session_scope(self.engine)
+
+    async def start(self) -> None:
+        config = replace(handler_config(self.settings), album_settle_seconds=0.3, **self.overrides)
+        self.application = build_application(
+            self.settings, engine=self.engine, clock=self.clock, config=config
+        )
+        await start_polling(self.application)
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await stop_polling(self.application)
+            self.application = None
+
+    async def restart(self) -> None:
+        """Throw the Application away and build a new one on the same database."""
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    sandbox = Sandbox()
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+    assert sandbox.rejections == [], f"the sandbox rejected requests: {sandbox.rejections}"
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox, sqlite_database_url: str, tmp_path: Path) -> AsyncIterator[Bot]:
+    engine = make_engine(sqlite_database_url)
+    async with session_scope(engine) as session:
+        await import_communities(session, items=read_communities_file(EXAMPLE))
+    settings = load_settings(
+        _env_file=None,
+        telegram_bot_token=sandbox.token,
+        telegram_api_base_url=sandbox.base_url,
+        database_url=sqlite_database_url,
+        media_dir=tmp_path / "media",
+        reports_per_hour=3,
+        admin_ids=str(ADMIN_ID),
+    )
+    harness = Bot(sandbox=sandbox, settings=settings, engine=engine, clock=Clock())
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await engine.dispose()
+
+
+@pytest.fixture
+def resident(sandbox: Sandbox) -> Person:
+    return sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
+
+
+@pytest.fixture
+def alice(sandbox: Sandbox) -> Person:
+    return sandbox.person(user_id=1002, first_name="Alice", language_code="en")
+
+
+async def onboard(person: Person, *, english: bool = False, community: str | None = None) -> None:
+    """/start, pick the language and a community, and arrive at the main menu."""
+    await person.send("/start")
+    await person.expect_message(containing="Please choose a language")
+    if english:
+        await person.tap("✓ English" if _is_english(person) else "English")
+        await person.expect_message(containing="Please choose your community")
+        await person.tap(community or "Xinhua Road Community")
+        await person.expect_message(containing="Community:")
+    else:
+        await person.tap("中文" if _is_english(person) else "✓ 中文")
+        await person.expect_message(containing="请选择您所在的社区")
+        await person.tap(community or "新华路社区")
+        await person.expect_message(containing="社区：")
+
+
+def _is_english(person: Person) -> bool:
+    return str(person.user.get("language_code") or "").startswith("en")
+
+
+@pytest.fixture
+def admin(sandbox: Sandbox) -> Person:
+    return sandbox.person(user_id=ADMIN_ID, first_name="Admin", language_code="en")
+
+
+async def make_planner(admin: Person, planner: Person, *, community: str = "xinhua-road") -> None:
+    """The admin invites `planner` to a community, and the planner joins with the code."""
+    await admin.send(f"/invite planner {community}")
+    invite = await admin.expect_message(containing="/join ")
+    code = invite.text.split("/join ", 1)[1].split()[0]
+    await planner.send(f"/join {code}")
+    await planner.expect_message(containing="planner of")

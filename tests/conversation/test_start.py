@@ -1,0 +1,109 @@
+"""First contact: language, community by list (paged) or by location, menu, help, commands."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.sandbox import Person, Sandbox
+from storage.communities import CommunityIn, import_communities
+from storage.models import Person as PersonRow
+from tests.conversation.conftest import Bot, onboard
+
+
+async def test_start_preselects_the_telegram_language(
+    bot: Bot, resident: Person, alice: Person
+) -> None:
+    await resident.send("/start")
+    chinese = await resident.expect_message(containing="请选择语言")
+    assert chinese.buttons() == ["✓ 中文", "English"]
+    await alice.send("/start")
+    english = await alice.expect_message(containing="Please choose a language")
+    assert english.buttons() == ["中文", "✓ English"]
+
+
+async def test_onboarding_then_menu_shows_only_existing_features(
+    bot: Bot, resident: Person
+) -> None:
+    await onboard(resident)
+    menu = resident.messages[-1]
+    assert menu.keyboard() == ["📷 报告角落问题", "📋 我的报告", "🌐 语言", "🏘 社区", "❓ 帮助"]
+    async with bot.session() as session:
+        person = (await session.exec(select(PersonRow))).one()
+    assert person.locale == "zh"
+    assert person.community_id is not None
+
+
+async def test_switch_language_later(bot: Bot, resident: Person) -> None:
+    await onboard(resident)
+    await resident.tap("🌐 语言")
+    await resident.expect_message(containing="请选择语言")
+    await resident.tap("English")
+    await resident.expect_edit(containing="I will speak English")
+    menu = await resident.expect_message(containing="Community:")
+    assert "📷 Report a corner" in menu.keyboard()
+
+
+async def test_community_list_is_paged_beyond_eight(
+    bot: Bot, sandbox: Sandbox, alice: Person
+) -> None:
+    async with bot.session() as session:
+        await import_communities(
+            session,
+            items=[
+                CommunityIn(slug=f"extra-{n}", name_zh=f"社区{n}", name_en=f"Extra {n}")
+                for n in range(7)
+            ],
+        )
+    await alice.send("/start")
+    await alice.tap("✓ English")
+    first = await alice.expect_message(containing="page 1 of 2")
+    assert len(first.buttons()) == 9  # eight communities and "next"
+    assert first.buttons()[-1] == "Next ▶"
+    await alice.tap("Next ▶")
+    second = await alice.expect_edit(containing="page 2 of 2")
+    assert second.buttons() == ["Extra 5", "Extra 6", "◀ Previous"]
+    await alice.tap("Extra 6")
+    await alice.expect_edit(containing="your community is Extra 6")
+
+
+async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
+    await alice.send("/start")
+    await alice.tap("✓ English")
+    await alice.expect_message(containing="Please choose your community")
+    await alice.tap("📍 Send my location", latitude=31.2291, longitude=121.4312)
+    found = await alice.expect_message(containing="The nearest community is Caojiadu Community")
+    assert "m away" in found.text
+    await alice.expect_message(containing="Community: Caojiadu Community")
+
+
+async def test_location_far_from_every_community_asks_for_the_list(bot: Bot, alice: Person) -> None:
+    await alice.send("/start")
+    await alice.tap("✓ English")
+    await alice.tap("📍 Send my location", latitude=22.54, longitude=114.05)
+    await alice.expect_message(containing="There is no community near you yet")
+    await alice.expect_message(containing="Please choose your community")
+
+
+async def test_help_and_unknown_command(bot: Bot, resident: Person) -> None:
+    await onboard(resident)
+    await resident.tap("❓ 帮助")
+    help_text = await resident.expect_message(containing="怎么用")
+    assert "新华路社区" in help_text.text
+    await resident.send("/frobnicate")
+    await resident.expect_message(containing="我没看懂")
+    await resident.send("随便说点什么")
+    await resident.expect_message(containing="我没看懂")
+
+
+async def test_reporting_before_choosing_a_community(bot: Bot, resident: Person) -> None:
+    await resident.send("/start")
+    await resident.expect_message(containing="请选择语言")
+    await resident.send("/report")
+    await resident.expect_message(containing="请先选择您的社区")
+    await resident.expect_message(containing="请选择您所在的社区")
+
+
+async def test_commands_are_registered_in_both_languages(bot: Bot, sandbox: Sandbox) -> None:
+    calls = [c for c in sandbox.calls if c.method == "setMyCommands"]
+    languages = {c.params.get("language_code") for c in calls}
+    assert languages == {None, "zh"}

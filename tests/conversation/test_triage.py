@@ -1,0 +1,438 @@
+"""Planners triage one inbox and every resident hears back (issue 3), through the sandbox."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from bot.jobs import AUTO_CLOSE_JOB, MORNING_JOB
+from bot.sandbox import Person, Sandbox, make_photo
+from storage.models import OutboxMessage, Report, ReportEvent, ReportPhoto
+from tests.conversation.conftest import Bot, make_planner, onboard
+
+XINHUA = (31.2069, 121.4273)
+
+
+async def submit(
+    person: Person,
+    *,
+    seed: int,
+    at: tuple[float, float] = XINHUA,
+    category: str = "🗑 垃圾与杂物堆放",
+    english: bool = False,
+) -> str:
+    """A resident reports a corner; returns the reference."""
+    report, done, skip, confirm = (
+        ("📷 Report a corner", "➡ Done with photos", "➡ Skip", "✅ Confirm")
+        if english
+        else ("📷 报告角落问题", "➡ 照片好了，下一步", "➡ 跳过", "✅ 确认提交")
+    )
+    await person.tap(report)
+    await person.expect_message(containing="1")
+    await person.send_photo(make_photo(seed=seed))
+    await person.expect_message(containing="1")
+    await person.tap(done)
+    await person.expect_message(containing="2")
+    await person.send_location(*at)
+    await person.expect_message(containing="3")
+    await person.tap(category)
+    await person.expect_message(containing="4")
+    await person.tap(skip)
+    await person.expect_message(containing="R" if False else "")
+    await person.tap(confirm)
+    receipt = await person.expect_message(containing="R-")
+    return "R-" + receipt.text.split("R-", 1)[1][:6]
+
+
+async def sent_to(bot: Bot, chat_id: int, kind: str) -> list[OutboxMessage]:
+    async with bot.session() as session:
+        rows = await session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.kind == kind)
+            .order_by(col(OutboxMessage.id))
+        )
+        return list(rows.all())
+
+
+async def test_invite_flow(bot: Bot, sandbox: Sandbox, admin: Person) -> None:
+    li = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await admin.send("/invite planner xinhua-road")
+    invite = await admin.expect_message(containing="Planner invite for Xinhua Road Community")
+    code = invite.text.split("/join ", 1)[1].split()[0]
+    await li.send(f"/join {code}")
+    await li.expect_message(containing="You are now a planner of Xinhua Road Community")
+    zhao = sandbox.person(user_id=3002, first_name="Zhao", language_code="en")
+    await zhao.send(f"/join {code}")
+    await zhao.expect_message(containing="has been used already")
+    await zhao.send("/join WRONGCODE")
+    await zhao.expect_message(containing="not right")
+    await admin.send("/planners")
+    listing = await admin.expect_message(containing="Xinhua Road Community (1): Li")
+    assert "Revoke Li" in listing.buttons()
+    await li.send("/invite planner caojiadu")  # not one of Li's communities
+    await li.expect_message(containing="not permitted")
+    await admin.tap("Revoke Li")
+    await admin.expect_message(containing="revoked")
+    await li.send("/inbox")
+    await li.expect_message(containing="not permitted")
+
+
+async def test_invites_expire_after_48_hours(bot: Bot, sandbox: Sandbox, admin: Person) -> None:
+    await admin.send("/invite planner xinhua-road")
+    invite = await admin.expect_message(containing="/join ")
+    code = invite.text.split("/join ", 1)[1].split()[0]
+    bot.clock.advance(hours=48)
+    li = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await li.send(f"/join {code}")
+    await li.expect_message(containing="has expired")
+
+
+async def test_a_resident_is_refused_every_planner_command_and_button(
+    bot: Bot, resident: Person
+) -> None:
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    for command in ("/inbox", "/invite planner xinhua-road", "/planners", "/stats", "/export"):
+        await resident.send(command)
+        await resident.expect_message(containing="没有权限")
+    for data in ("t:1:1:acc", "t:1:1:dep:greening", "t:1:1:dr:0", "t:1:1:skip", "rv:1:1"):
+        await resident.tap_data(data)
+        answer = await resident.expect_callback_answer()
+        assert "没有权限" in (answer.text or "")
+    await resident.send(f"/report {ref}")  # for a resident, /report starts a report
+    await resident.expect_message(containing="第 1 步")
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+        events = (await session.exec(select(ReportEvent))).all()
+    assert report.status == "submitted"
+    assert len(events) == 1
+
+
+async def test_a_planner_of_another_community_is_refused(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    other = sandbox.person(user_id=3005, first_name="Wu", language_code="en")
+    await make_planner(admin, other, community="caojiadu")
+    await other.send("/inbox")
+    await other.expect_message(containing="The inbox is empty")
+    await other.send(f"/report {ref}")
+    await other.expect_message(containing="not permitted")
+    await other.tap_data("t:1:1:dep:greening")
+    answer = await other.expect_callback_answer()
+    assert "not permitted" in (answer.text or "")
+
+
+async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+
+    await planner.send("/inbox")
+    await planner.expect_message(containing="1 waiting")
+    card = await planner.expect_message(containing=ref)
+    assert "🗑 Litter and piled junk" in card.text
+    await planner.tap("✅ Accept")
+    await planner.expect_edit()
+    await planner.tap("🧹 Sanitation")
+    await planner.expect_message(containing=f"{ref} is now: accepted")
+    await resident.expect_message(containing="有新进展：已受理")
+
+    await planner.send(f"/report {ref}")
+    await planner.expect_message(containing=ref)
+    await planner.tap("📅 Planned")
+    await planner.expect_message(containing="Type a public note")
+    await planner.tap("Update without a note")
+    await planner.expect_message(containing="is now: planned")
+    planned = await resident.expect_message(containing="已列入计划")
+    assert "💬" not in planned.text
+
+    await planner.send(f"/report {ref}")
+    await planner.expect_message(containing=ref)
+    await planner.tap("🔨 Work started")
+    await planner.expect_message(containing="Type a public note")
+    await planner.send("Volunteers clear it on Saturday <9:00>")
+    await planner.expect_message(containing="is now: in progress")
+    started = await resident.expect_message(containing="处理中")
+    assert "Volunteers clear it on Saturday <9:00>" in started.text
+
+    await planner.send(f"/report {ref}")
+    await planner.expect_message(containing=ref)
+    await planner.tap("✅ Resolved")
+    await planner.expect_message(containing="after")
+    await planner.send_photo(make_photo(seed=50), caption="All clear now")
+    await planner.expect_message(containing="is now: resolved")
+    resolved = await resident.expect_message(containing="已解决")
+    assert "All clear now" in resolved.text
+    ask = await resident.expect_message(containing="真的修好了吗")
+    assert ask.buttons()[-1] == "❌ 没修好"
+    await resident.tap("⭐⭐⭐⭐⭐")
+    await resident.expect_message(containing="谢谢您的评价")
+    await resident.expect_message(containing="已办结")
+    await resident.expect_no_message(within=1.0)
+
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+        events = (await session.exec(select(ReportEvent).order_by(col(ReportEvent.id)))).all()
+        after = (await session.exec(select(ReportPhoto).where(ReportPhoto.kind == "after"))).all()
+    assert report.status == "closed"
+    assert report.rating == 5
+    assert report.department == "sanitation"
+    assert [e.to_status for e in events] == [
+        "submitted",
+        "accepted",
+        "planned",
+        "in_progress",
+        "resolved",
+        "closed",
+    ]
+    assert len(after) == 1
+    statuses = [m.params["status"] for m in await sent_to(bot, resident.user_id, "status")]
+    assert statuses == ["accepted", "planned", "in_progress", "resolved", "closed"]
+
+
+async def test_duplicate_suggested_merged_and_both_hear_of_the_resolution(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person, alice: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    await onboard(alice, english=True)
+    first = await submit(resident, seed=1)
+    second = await submit(
+        alice, seed=2, at=(31.20705, 121.42735), category="🗑 Litter and piled junk", english=True
+    )
+    await planner.send("/inbox")
+    await planner.expect_message(containing=first)
+    await planner.tap("⏭ Skip")
+    card = await planner.expect_message(containing=second)
+    assert "Likely duplicates" in card.text
+    assert first in card.text
+    await planner.tap(f"🔗 Merge into {first}")
+    await planner.expect_message(containing=f"{second} was merged into {first}")
+    await alice.expect_message(containing=f"same problem as {first}")
+    # resolve the root: both reporters hear it
+    await planner.send(f"/report {first}")
+    await planner.expect_message(containing=first)
+    await planner.tap("✅ Accept")
+    await planner.expect_edit()
+    await planner.tap("🌳 Greening")
+    await planner.expect_message(containing="is now: accepted")
+    for stage in ("📅 Planned", "🔨 Work started", "✅ Resolved"):
+        await planner.send(f"/report {first}")
+        await planner.expect_message(containing=first)
+        await planner.tap(stage)
+        await planner.expect_message(containing="note")
+        await planner.tap("Update without a note")
+        await planner.expect_message(containing="is now:")
+    await resident.expect_message(containing="已解决")
+    await alice.expect_message(containing=f"News on report {first}: resolved")
+    assert len(await sent_to(bot, alice.user_id, "rate")) == 0  # only the reporter rates
+
+
+async def test_merging_into_itself_or_its_duplicate_is_refused(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    first = await submit(resident, seed=1)
+    await planner.send("/inbox")
+    await planner.expect_message(containing=first)
+    await planner.tap("🔗 Merge by reference")
+    await planner.expect_message(containing="type the reference")
+    await planner.send(first)
+    await planner.expect_message(containing="cannot be merged into itself")
+
+
+async def test_two_planners_racing_on_one_report(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    li = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    wu = sandbox.person(user_id=3002, first_name="Wu", language_code="en")
+    await make_planner(admin, li)
+    await make_planner(admin, wu)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await li.send("/inbox")
+    await li.expect_message(containing=ref)
+    await wu.send("/inbox")
+    await wu.expect_message(containing=ref)
+    await li.tap("✅ Accept")
+    await li.expect_edit()
+    await li.tap("🧹 Sanitation")
+    await li.expect_message(containing="is now: accepted")
+    await wu.tap("✖ Decline")
+    answer = await wu.expect_callback_answer()
+    assert "already handled by Li" in (answer.text or "")
+    await resident.expect_message(containing="已受理")
+    await resident.expect_no_message(within=1.0)
+    assert len(await sent_to(bot, resident.user_id, "status")) == 1
+
+
+async def test_needs_info_round_trip(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await planner.send("/inbox")
+    await planner.expect_message(containing=ref)
+    await planner.tap("❓ Needs info")
+    await planner.expect_message(containing="type your question")
+    await planner.send("Which building is it behind?")
+    await planner.expect_message(containing="is now: needs more information")
+    await planner.expect_message(containing="inbox is empty")
+    question = await resident.expect_message(containing="待补充信息")
+    assert "Which building is it behind?" in question.text
+    await resident.send("12号楼后面")
+    await resident.expect_message(containing="您的回复已加到")
+    await planner.expect_message(containing=f"answered your question on {ref}")
+    await planner.send("/inbox")
+    await planner.expect_message(containing=ref)
+
+
+async def test_low_rating_reopens_and_tells_planners(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await resolve_one(planner, resident)
+    await resident.expect_message(containing="真的修好了吗")
+    await resident.tap("⭐")
+    await resident.expect_message(containing="已重新打开")
+    await planner.expect_message(containing=f"says {ref} is not fixed (1 stars)")
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+    assert report.status == "reopened"
+
+
+async def resolve_one(planner: Person, resident: Person) -> str:
+    ref = await submit(resident, seed=1)
+    await planner.send("/inbox")
+    await planner.expect_message(containing=ref)
+    await planner.tap("✅ Accept")
+    await planner.expect_edit()
+    await planner.tap("🧹 Sanitation")
+    await planner.expect_message(containing="is now: accepted")
+    for stage in ("📅 Planned", "🔨 Work started", "✅ Resolved"):
+        await planner.send(f"/report {ref}")
+        await planner.expect_message(containing=ref)
+        await planner.tap(stage)
+        await planner.expect_message(containing="note")
+        await planner.tap("Update without a note")
+        await planner.expect_message(containing="is now:")
+    return ref
+
+
+async def run_job(bot: Bot, name: str) -> None:
+    assert bot.application is not None
+    assert bot.application.job_queue is not None
+    (job,) = bot.application.job_queue.get_jobs_by_name(name)
+    await job.run(bot.application)
+
+
+async def test_no_answer_in_seven_days_closes_it(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    await resolve_one(planner, resident)
+    await resident.expect_message(containing="真的修好了吗")
+    bot.clock.advance(days=6)
+    await run_job(bot, AUTO_CLOSE_JOB)
+    await resident.expect_no_message(within=0.5)
+    await bot.restart()  # the schedule survives: it is derived from rows
+    bot.clock.advance(days=1, minutes=1)
+    await run_job(bot, AUTO_CLOSE_JOB)
+    await resident.expect_message(containing="已办结")
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+    assert report.status == "closed"
+    assert report.rating is None
+
+
+async def test_morning_message_lists_overdue_reports(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await run_job(bot, MORNING_JOB)
+    await planner.expect_no_message(within=0.5)
+    bot.clock.advance(hours=49)
+    await run_job(bot, MORNING_JOB)
+    morning = await planner.expect_message(containing="Good morning")
+    assert ref in morning.text
+    await run_job(bot, MORNING_JOB)  # once a day
+    await planner.expect_no_message(within=0.5)
+
+
+async def test_notifications_survive_429_bursts_exactly_once(
+    bot: Bot, sandbox: Sandbox, admin: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    residents = [
+        sandbox.person(user_id=5000 + n, first_name=f"R{n}", language_code="zh-hans")
+        for n in range(4)
+    ]
+    refs = []
+    for n, person in enumerate(residents):
+        await onboard(person)
+        refs.append(await submit(person, seed=n, at=(31.2069 + n * 0.0001, 121.4273)))
+    root = refs[0]
+    for ref in refs[1:]:
+        await planner.send(f"/report {ref}")
+        await planner.expect_message(containing=ref)
+        await planner.tap("🔗 Merge by reference")
+        await planner.expect_message(containing="type the reference")
+        await planner.send(root)
+        await planner.expect_message(containing=f"was merged into {root}")
+        await planner.expect_message(containing="🕒")  # the next card of the inbox
+    for person in residents[1:]:
+        await person.expect_message(containing="已合并")
+    # Telegram pushes back on the notifications: two 429s per resident (the rate limiter's
+    # own retries absorb them), and five for one resident (beyond them: the outbox postpones
+    # that row by retry_after and sends it later).
+    for n, person in enumerate(residents):
+        count = 5 if n == 0 else 2
+        sandbox.fail_next(
+            "sendMessage", error_code=429, retry_after=1, count=count, chat_id=person.user_id
+        )
+    await planner.send(f"/report {root}")
+    await planner.expect_message(containing=root)
+    await planner.tap("✅ Accept")
+    await planner.expect_edit()
+    await planner.tap("🧹 Sanitation")
+    await planner.expect_message(containing="is now: accepted")
+    for person in residents:
+        await person.expect_message(containing="已受理", timeout=20)
+    for person in residents:
+        await person.expect_no_message(within=0.3)
+        rows = await sent_to(bot, person.user_id, "status")
+        assert [r.status for r in rows if r.params["status"] == "accepted"] == ["sent"]
+    first = (await sent_to(bot, residents[0].user_id, "status"))[-1]
+    assert "retry" in first.last_error.lower(), "that row went through the outbox's postpone"
+
+
+async def test_stats_and_export_for_planners(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    await submit(resident, seed=1)
+    await planner.send("/stats")
+    stats = await planner.expect_message(containing="Last 30 days")
+    assert "1 reports received" in stats.text
+    await planner.send("/export")
+    document = await planner.expect_message(containing="1 reports (no personal data)")
+    assert document.method == "sendDocument"

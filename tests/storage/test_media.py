@@ -1,0 +1,41 @@
+"""Stored photos carry no EXIF (GPS included) and get a perceptual hash."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from bot.sandbox.images import make_photo
+from PIL import ExifTags, Image
+
+from storage.media import NotAnImageError, phash_distance, store_photo
+
+
+def test_the_test_photo_really_has_gps() -> None:
+    with Image.open(io.BytesIO(make_photo(seed=1, gps=True))) as image:
+        assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+def test_stored_copy_has_no_exif(tmp_path: Path) -> None:
+    stored = store_photo(make_photo(seed=1, gps=True), media_dir=tmp_path)
+    path = tmp_path / stored.path
+    with Image.open(path) as image:
+        assert not image.getexif()
+        assert "exif" not in image.info
+    assert b"Exif" not in path.read_bytes()
+    assert (stored.width, stored.height) == (640, 480)
+
+
+def test_perceptual_hash_tells_same_from_different(tmp_path: Path) -> None:
+    first = store_photo(make_photo(seed=3), media_dir=tmp_path)
+    again = store_photo(make_photo(seed=3), media_dir=tmp_path)
+    other = store_photo(make_photo(seed=4), media_dir=tmp_path)
+    assert phash_distance(first.phash, again.phash) <= 4
+    assert phash_distance(first.phash, other.phash) > 10
+
+
+def test_not_an_image_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(NotAnImageError):
+        store_photo(b"%PDF-1.4 not a picture", media_dir=tmp_path)
+    assert not list(tmp_path.rglob("*.jpg"))
