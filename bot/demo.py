@@ -15,12 +15,13 @@ from pathlib import Path
 
 from bot.app import build_application, handler_config
 from bot.runner import polling
-from bot.sandbox import Sandbox, SpecNotFoundError, load_spec, make_photo
+from bot.sandbox import Person, Sandbox, SpecNotFoundError, load_spec, make_photo
 from bot.settings import load_settings
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope, upgrade
 
 EXAMPLE_COMMUNITIES = Path(__file__).with_name("examples") / "communities.yaml"
+DEMO_ADMIN_ID = 9000
 
 
 async def _prepare_database(url: str) -> None:
@@ -62,6 +63,8 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await wang.tap(f"R-{ref} · 已提交")
     await wang.expect_message(containing="进展")
 
+    await triage_and_resolve(sandbox, wang, f"R-{ref}")
+
     alice = sandbox.person(user_id=1002, first_name="Alice", language_code="en")
     await alice.send("/start")
     await alice.expect_message(containing="Please choose a language")
@@ -71,6 +74,45 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await alice.expect_message(containing="Caojiadu Community")
     await alice.send("/myreports")
     await alice.expect_message(containing="You have not sent any reports yet")
+
+
+async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> None:
+    """The admin invites a planner, who triages the report and moves it to resolved; the
+    resident hears of each step and rates the fix."""
+    admin = sandbox.person(user_id=DEMO_ADMIN_ID, first_name="Admin", language_code="en")
+    await admin.send("/invite planner xinhua-road")
+    invite = await admin.expect_message(containing="/join ")
+    code = invite.text.split("/join ", 1)[1].split()[0]
+    li = sandbox.person(user_id=2001, first_name="Planner Li", language_code="en")
+    await li.send(f"/join {code}")
+    await li.expect_message(containing="You are now a planner")
+    await li.send("/inbox")
+    await li.expect_message(containing=ref)
+    await li.tap("✅ Accept")
+    await li.expect_edit()
+    await li.tap("🧹 Sanitation")
+    await li.expect_message(containing="is now: accepted")
+    await resident.expect_message(containing="已受理")
+    for stage, note in (
+        ("📅 Planned", ""),
+        ("🔨 Work started", "Volunteers clear the passage on Saturday morning."),
+        ("✅ Resolved", "Cleared and a new lamp fitted."),
+    ):
+        await li.send(f"/report {ref}")
+        await li.expect_message(containing=ref)
+        await li.tap(stage)
+        await li.expect_message(containing="note")
+        if note:
+            await li.send(note)
+        else:
+            await li.tap("Update without a note")
+        await li.expect_message(containing="is now:")
+        await resident.expect_message(containing="有新进展")
+    await resident.expect_message(containing="真的修好了吗")
+    await resident.tap("⭐⭐⭐⭐⭐")
+    await resident.expect_message(containing="谢谢您的评价")
+    await li.send("/stats")
+    await li.expect_message(containing="Last 30 days")
 
 
 async def run_demo(*, quiet: bool = False) -> int:
@@ -94,6 +136,7 @@ async def run_demo(*, quiet: bool = False) -> int:
                 telegram_api_base_url=sandbox.base_url,
                 database_url=url,
                 media_dir=Path(tmp) / "media",
+                admin_ids=str(DEMO_ADMIN_ID),
             )
             config = replace(handler_config(settings), album_settle_seconds=0.3)
             application = build_application(settings, config=config)

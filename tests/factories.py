@@ -6,9 +6,9 @@ import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.sandbox.images import make_photo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.sandbox.images import make_photo
 from storage.communities import CommunityIn, import_communities
 from storage.drafts import add_photo, set_category, set_place, start_draft, submit_draft
 from storage.media import store_photo

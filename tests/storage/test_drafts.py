@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bot.sandbox.images import make_photo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.sandbox.images import make_photo
 from storage.drafts import (
     MAX_PHOTOS,
     DraftError,

@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
-from bot.sandbox.images import make_photo
 from PIL import ExifTags, Image
 
+from bot.sandbox.images import make_photo
 from storage.media import NotAnImageError, phash_distance, store_photo
 
 
