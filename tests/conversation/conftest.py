@@ -70,6 +70,10 @@ class Bot:
             await stop_polling(self.application)
             self.application = None
 
+    def wake_outbox(self) -> None:
+        assert self.application is not None
+        self.application.bot_data.services.wake_outbox()
+
     async def restart(self) -> None:
         """Throw the Application away and build a new one on the same database."""
         await self.stop()

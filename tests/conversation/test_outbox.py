@@ -1,0 +1,131 @@
+"""The outbox sender: nothing lost across restarts, errors retried, blocked people marked."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import col, select
+
+from bot.sandbox import Person, Sandbox, make_photo
+from storage.lifecycle import transition
+from storage.models import OutboxMessage, Report, ReportStatus
+from storage.models import Person as PersonRow
+from tests.conversation.conftest import Bot, make_planner, onboard
+from tests.conversation.test_triage import submit
+
+
+async def accept_directly(bot: Bot) -> None:
+    """A planner's accept, made straight in storage (as another process would)."""
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+        assert report.id is not None
+        await transition(
+            session,
+            report_id=report.id,
+            expected_version=report.version,
+            to=ReportStatus.ACCEPTED,
+            actor_id=None,
+            now=bot.clock(),
+        )
+
+
+async def outbox_rows(bot: Bot) -> list[OutboxMessage]:
+    async with bot.session() as session:
+        return list(
+            (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+        )
+
+
+async def test_a_notice_written_while_the_bot_is_down_is_sent_after_start(
+    bot: Bot, resident: Person
+) -> None:
+    await onboard(resident)
+    await submit(resident, seed=1)
+    await bot.stop()
+    await accept_directly(bot)
+    assert [r.status for r in await outbox_rows(bot)] == ["pending"]
+    await bot.start()
+    await resident.expect_message(containing="已受理")
+    await resident.expect_no_message(within=1.5)
+    assert [r.status for r in await outbox_rows(bot)] == ["sent"]
+
+
+async def test_a_5xx_is_retried_and_the_notice_arrives_once(
+    bot: Bot, sandbox: Sandbox, resident: Person
+) -> None:
+    await onboard(resident)
+    await submit(resident, seed=1)
+    sandbox.fail_next("sendMessage", error_code=502, chat_id=resident.user_id)
+    await accept_directly(bot)
+    bot.wake_outbox()
+    await resident.expect_message(containing="已受理", timeout=10)
+    await resident.expect_no_message(within=1.5)
+    (row,) = await outbox_rows(bot)
+    assert row.status == "sent"
+    assert row.attempts == 1
+    assert "Bad Gateway" in row.last_error
+
+
+async def test_a_blocked_resident_is_marked_unreachable(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    sandbox.block(resident.user_id)
+    await planner.send("/inbox")
+    await planner.expect_message(containing=ref)
+    await planner.tap("✅ Accept")
+    await planner.expect_edit()
+    await planner.tap("🧹 Sanitation")
+    await planner.expect_message(containing="is now: accepted")
+    await planner.expect_message(containing="inbox is empty")
+    for _ in range(50):  # wait for the sender to try
+        rows = await outbox_rows(bot)
+        if rows and rows[0].status != "pending":
+            break
+        await asyncio.sleep(0.1)
+    assert [r.status for r in await outbox_rows(bot)] == ["blocked"]
+    async with bot.session() as session:
+        person = (
+            await session.exec(select(PersonRow).where(PersonRow.telegram_id == resident.user_id))
+        ).one()
+    assert person.unreachable
+    # nothing more is queued for them
+    await planner.send(f"/report {ref}")
+    await planner.expect_message(containing=ref)
+    await planner.tap("📅 Planned")
+    await planner.expect_message(containing="note")
+    await planner.tap("Update without a note")
+    await planner.expect_message(containing="is now: planned")
+    assert len(await outbox_rows(bot)) == 1
+
+
+async def test_me_too_follows_a_nearby_report_instead_of_a_new_one(
+    bot: Bot, resident: Person, alice: Person
+) -> None:
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await onboard(alice, english=True)
+    await alice.tap("📷 Report a corner")
+    await alice.expect_message(containing="Step 1")
+    await alice.send_photo(make_photo(seed=9))
+    await alice.expect_message(containing="Got 1 photo")
+    await alice.tap("➡ Done with photos")
+    await alice.expect_message(containing="Step 2")
+    await alice.send_location(31.20692, 121.42731)
+    await alice.expect_message(containing="Step 3")
+    await alice.tap("🗑 Litter and piled junk")
+    await alice.expect_message(containing="Step 4")
+    await alice.tap("➡ Skip")
+    review = await alice.expect_message(containing="Someone nearby already reported")
+    assert f"🙋 Me too: {ref}" in review.buttons()
+    await alice.tap(f"🙋 Me too: {ref}")
+    await alice.expect_message(containing=f"you will hear about every step of {ref}")
+    async with bot.session() as session:
+        assert len((await session.exec(select(Report))).all()) == 1
+    await accept_directly(bot)
+    bot.wake_outbox()
+    await alice.expect_message(containing=f"News on report {ref}: accepted")
+    await resident.expect_message(containing="已受理")
