@@ -46,6 +46,7 @@ def handler_config(settings: Settings) -> HandlerConfig:
         admin_ids=settings.admin_ids,
         reports_per_hour=settings.reports_per_hour,
         first_response_hours=settings.first_response_hours,
+        departments=settings.departments,
     )
 
 

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 PLACEHOLDER_TOKENS = {"", "123456:replace-me", "changeme", "your-token-here"}
 SUPPORTED_LOCALES = ("zh", "en")
+# Departments a report can be routed to; labels live in prompts/*/department.j2.
+DEPARTMENT_CODES = ("greening", "sanitation", "city_management", "housing", "traffic", "other")
 
 
 class Settings(BaseSettings):
@@ -29,6 +31,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     reports_per_hour: int = Field(default=10, ge=1)
     first_response_hours: int = Field(default=48, ge=1)
+    departments: Annotated[tuple[str, ...], NoDecode] = DEPARTMENT_CODES
     planner_morning_time: time = time(8, 30)
 
     @field_validator("telegram_bot_token")
@@ -86,6 +89,18 @@ class Settings(BaseSettings):
                 raise ValueError("a comma-separated list of Telegram user ids") from exc
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("departments", mode="before")
+    @classmethod
+    def _parse_departments(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(p.strip() for p in value.split(",") if p.strip())
+        if isinstance(value, (tuple, list)):
+            unknown = [p for p in value if p not in DEPARTMENT_CODES]
+            if unknown or not value:
+                raise ValueError(f"a comma-separated choice of {', '.join(DEPARTMENT_CODES)}")
+            return tuple(value)
         return value
 
     @property

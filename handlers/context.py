@@ -32,6 +32,7 @@ class HandlerConfig:
     default_locale: str
     admin_ids: frozenset[int]
     reports_per_hour: int
+    departments: tuple[str, ...]
     first_response_hours: int = 48
     album_settle_seconds: float = 1.0
 

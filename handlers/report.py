@@ -54,7 +54,7 @@ from storage.drafts import (
     submit_draft,
 )
 from storage.duplicates import open_reports_near
-from storage.inbox import attach_answer, awaiting_answer
+from storage.inbox import attach_answer, awaiting_answer, clear_pending
 from storage.lifecycle import follow
 from storage.media import NotAnImageError, delete_file, store_photo
 from storage.models import Category, FollowReason, Report, ReportDraft, ReportStep, format_ref
@@ -229,8 +229,12 @@ async def cancel(update: Update, context: CustomContext) -> None:
     """/cancel or a Cancel button: drop the draft and its photos."""
     caller = await load_caller(update, context)
     async with context.session() as session:
+        had_question = await clear_pending(session, person_id=caller.id)
         draft = await get_draft(session, person_id=caller.id)
         paths = await discard_draft(session, draft=draft) if draft is not None else None
+    if had_question and paths is None:
+        await _message(update).reply_text(t(caller.locale, "common.cancelled"))
+        return
     if update.callback_query is not None:
         await update.callback_query.answer()
         await _clear_buttons(update)

@@ -31,7 +31,7 @@ from storage.inbox import clear_pending, count_inbox, get_pending, next_in_inbox
 from storage.lifecycle import PLANNER_STEPS, TransitionError, allowed_next, last_actor, merge
 from storage.lifecycle import transition as move
 from storage.media import NotAnImageError, store_photo
-from storage.models import Department, PendingInput, Report, ReportStatus, format_ref
+from storage.models import PendingInput, Report, ReportStatus, format_ref
 from storage.reports import add_after_photo, get_report, parse_ref, report_photos
 
 S = ReportStatus
@@ -243,12 +243,12 @@ async def _dispatch(
     if action == "acc" and arg is None:
         await query.answer()
         rows = [
-            [(t(locale, f"department.{d.value}"), _data(report, "dep", d.value))]
-            for d in Department
+            [(t(locale, f"department.{code}"), _data(report, "dep", code))]
+            for code in context.config.departments
         ]
         rows.append([(t(locale, "triage.back"), _data(report, "back"))])
         await _message(update).edit_reply_markup(reply_markup=inline(rows))
-    elif action == "dep" and arg in {d.value for d in Department}:
+    elif action == "dep" and arg in context.config.departments:
         await _move(update, context, actor, report, S.ACCEPTED, department=arg)
     elif action == "dec" and arg is None:
         await query.answer()
@@ -450,7 +450,7 @@ async def on_planner_input(update: Update, context: CustomContext) -> None:
     if actor is None:
         return
     async with context.session() as session:
-        pending = await get_pending(session, person_id=actor.id)
+        pending = await get_pending(session, person_id=actor.id, now=context.now())
         report = await get_report(session, report_id=pending.report_id) if pending else None
     if pending is None or report is None:
         return

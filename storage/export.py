@@ -117,14 +117,28 @@ def to_csv(rows: Iterable[Mapping[str, object]]) -> str:
     """CSV text (RFC 4180, CRLF line ends) with the header `EXPORT_FIELDS`.
 
     None becomes an empty cell and booleans "true"/"false". The text is plain UTF-8 content;
-    a caller writing a file for Excel may prepend a BOM ("\\ufeff").
+    a caller writing a file for Excel may prepend a BOM ("\\ufeff"). Residents' free text that
+    a spreadsheet would run as a formula (starting with = + - @ or a tab) gets a leading
+    apostrophe, as OWASP advises against CSV injection; GeoJSON keeps the text unchanged.
     """
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({field: _csv_value(row.get(field)) for field in EXPORT_FIELDS})
+        cells = {field: _csv_value(row.get(field)) for field in EXPORT_FIELDS}
+        for field in FREE_TEXT_FIELDS:
+            cells[field] = _defuse_formula(cells[field])
+        writer.writerow(cells)
     return out.getvalue()
+
+
+FREE_TEXT_FIELDS = ("address", "description")
+
+
+def _defuse_formula(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _csv_value(value: object) -> object:

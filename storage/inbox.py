@@ -131,14 +131,29 @@ async def set_pending(
     await session.flush()
 
 
-async def get_pending(session: AsyncSession, *, person_id: int) -> PendingInput | None:
-    return (
+PENDING_TTL = timedelta(minutes=30)
+
+
+async def get_pending(
+    session: AsyncSession, *, person_id: int, now: datetime
+) -> PendingInput | None:
+    """The planner's open question, unless it was asked more than PENDING_TTL ago (then a
+    forgotten question can no longer swallow an unrelated message)."""
+    pending = (
         await session.exec(select(PendingInput).where(PendingInput.person_id == person_id))
     ).first()
+    if pending is not None and pending.created_at <= now - PENDING_TTL:
+        await session.delete(pending)
+        return None
+    return pending
 
 
-async def clear_pending(session: AsyncSession, *, person_id: int) -> None:
-    await session.exec(delete(PendingInput).where(col(PendingInput.person_id) == person_id))
+async def clear_pending(session: AsyncSession, *, person_id: int) -> bool:
+    """Forget the open question; True when there was one."""
+    result = await session.exec(
+        delete(PendingInput).where(col(PendingInput.person_id) == person_id)
+    )
+    return bool(result.rowcount)
 
 
 async def queue_overdue_notices(

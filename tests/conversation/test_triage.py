@@ -436,3 +436,28 @@ async def test_stats_and_export_for_planners(
     await planner.send("/export")
     document = await planner.expect_message(containing="1 reports (no personal data)")
     assert document.method == "sendDocument"
+
+
+async def test_a_forgotten_question_does_not_swallow_later_messages(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await planner.send("/inbox")
+    await planner.expect_message(containing=ref)
+    await planner.tap("❓ Needs info")
+    await planner.expect_message(containing="type your question")
+    await planner.send("/cancel")
+    await planner.expect_message(containing="Cancelled")
+    await planner.send("hello")  # not taken as the question: the resident flow answers
+    await planner.expect_message(containing="Please choose your community first")
+    await planner.tap_data("t:1:1:ni")
+    await planner.expect_message(containing="type your question")
+    bot.clock.advance(minutes=31)
+    await planner.send("hello again")
+    await planner.expect_message(containing="Please choose your community first")
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+    assert report.status == "submitted"

@@ -284,3 +284,13 @@ async def test_export_text_by_slug(session: AsyncSession) -> None:
     assert len(json.loads(geojson)["features"]) == 2
     with pytest.raises(UnknownCommunityError, match="nowhere"):
         await export_text(session, community_slug="nowhere", export_format="csv")
+
+
+def test_csv_defuses_spreadsheet_formulas_in_free_text() -> None:
+    row = dict.fromkeys(EXPORT_FIELDS, "")
+    row.update(description='=HYPERLINK("http://x")', address="@SUM(A1)", ref="R-000001")
+    parsed = next(csv.DictReader(io.StringIO(to_csv([row]))))
+    assert parsed["description"] == '\'=HYPERLINK("http://x")'
+    assert parsed["address"] == "'@SUM(A1)"
+    assert parsed["ref"] == "R-000001"
+    assert json.loads(to_geojson([row]))["features"][0]["properties"]["address"] == "@SUM(A1)"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import DEPARTMENT_CODES, SettingsError, load_settings
+from storage.models import Department
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +78,14 @@ def test_the_command_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == "microspace: TELEGRAM_BOT_TOKEN is not set (see .env.example)"
     assert "Traceback" not in result.stderr
+
+
+def test_departments_are_a_configurable_choice() -> None:
+    settings = load_settings(telegram_bot_token="1:a", departments="sanitation, greening")
+    assert settings.departments == ("sanitation", "greening")
+    with pytest.raises(SettingsError, match="DEPARTMENTS is invalid"):
+        load_settings(telegram_bot_token="1:a", departments="police")
+
+
+def test_department_codes_match_the_stored_ones() -> None:
+    assert DEPARTMENT_CODES == tuple(d.value for d in Department)
