@@ -31,6 +31,7 @@ MicrospaceApp = Application[Any, CustomContext, dict[Any, Any], dict[Any, Any], 
 
 # Every group sees every update (in ascending order) unless a handler raises
 # ApplicationHandlerStop; within one group only the first matching handler runs.
+FLOOD_GROUP = -20  # too many updates from one person: dropped, with one note
 GATE_GROUP = -10  # private-chat check: stops everything else for group chats
 INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
 FEATURE_GROUP = 0  # all features, in the order below
@@ -116,7 +117,13 @@ def build_application(
         wake_outbox=sender.wake,
     )
     application.bot_data.outbox = sender
-    application.add_handlers(gate.build_gatekeepers(), group=GATE_GROUP)
+    services = application.bot_data.services
+    application.bot_data.flood = gate.FloodCounter(
+        limit=services.config.flood_limit, window_seconds=services.config.flood_window_seconds
+    )
+    flood_handlers, private_handlers = gate.build_gatekeepers()
+    application.add_handlers(flood_handlers, group=FLOOD_GROUP)
+    application.add_handlers(private_handlers, group=GATE_GROUP)
     application.add_handlers(triage.build_input_handlers(), group=INPUT_GROUP)
     # One group, so that exactly one handler answers each update. The order matters:
     # planner commands and buttons (whose checks live in handlers/roles.py); the resident

@@ -137,7 +137,7 @@ async def answer_expired(update: Update, locale: str) -> None:
 def photo_source(context: CustomContext, photo: DraftPhoto | ReportPhoto) -> str | InputFile:
     """What to pass as `photo=`: Telegram's photo file_id, or the stored (EXIF-free) copy when
     the resident sent the image as a document (a document's file_id is refused as a photo)."""
-    if photo.telegram_file_id:
+    if photo.file_kind == "photo":
         return photo.telegram_file_id
     path = context.config.media_dir / photo.path
     return InputFile(path.read_bytes(), filename=path.name)

@@ -34,6 +34,8 @@ class HandlerConfig:
     reports_per_hour: int
     departments: tuple[str, ...]
     first_response_hours: int = 48
+    flood_limit: int = 20
+    flood_window_seconds: float = 10.0
     album_settle_seconds: float = 1.0
 
 
@@ -54,6 +56,7 @@ class BotData:
 
     services: Services
     outbox: Any  # the outbox sender (bot/outbox.py); handlers only call services.wake_outbox
+    flood: Any  # handlers.gate.FloodCounter
 
 
 class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

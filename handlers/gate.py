@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
 from telegram import Chat, Update
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -33,6 +37,50 @@ async def private_chats_only(update: Update, context: CustomContext) -> None:
     raise ApplicationHandlerStop
 
 
+@dataclass
+class FloodCounter:
+    """Updates per person in a sliding window. Transient by nature (a restart forgets it),
+    so it lives in memory, per process."""
+
+    limit: int
+    window_seconds: float
+    seen: dict[int, deque[float]] = field(default_factory=dict)
+    warned_at: dict[int, float] = field(default_factory=dict)
+
+    def check(self, user_id: int, now: float) -> tuple[bool, bool]:
+        """(allowed, warn): warn once per window when a person goes over the limit."""
+        times = self.seen.setdefault(user_id, deque())
+        while times and times[0] <= now - self.window_seconds:
+            times.popleft()
+        if len(times) >= self.limit:
+            warn = self.warned_at.get(user_id, float("-inf")) <= now - self.window_seconds
+            if warn:
+                self.warned_at[user_id] = now
+            return False, warn
+        times.append(now)
+        if len(self.seen) > 50_000:  # forget people who went quiet
+            self.seen = {k: v for k, v in self.seen.items() if v and v[-1] > now - 60}
+        return True, False
+
+
+async def flood_gate(update: Update, context: CustomContext) -> None:
+    """More than `flood_limit` updates in `flood_window_seconds` from one person: the rest
+    are dropped, with one polite note, so one sender cannot starve everyone else."""
+    user = update.effective_user
+    if user is None:
+        return
+    allowed, warn = context.bot_data.flood.check(user.id, time.monotonic())
+    if allowed:
+        return
+    if warn and update.effective_message is not None:
+        await update.effective_message.reply_text(
+            t(guess_locale(update, context), "common.slow_down")
+        )
+    elif update.callback_query is not None:
+        await update.callback_query.answer(t(guess_locale(update, context), "common.slow_down"))
+    raise ApplicationHandlerStop
+
+
 async def stale_button(update: Update, context: CustomContext) -> None:
     """A callback no feature claimed: forged data or a button from an old message."""
     await answer_expired(update, guess_locale(update, context))
@@ -44,8 +92,10 @@ async def unknown_command(update: Update, context: CustomContext) -> None:
     await message.reply_text(t(guess_locale(update, context), "common.not_understood"))
 
 
-def build_gatekeepers() -> list[BaseHandler[Update, CustomContext, None]]:
-    return [TypeHandler(Update, private_chats_only)]
+def build_gatekeepers() -> list[list[BaseHandler[Update, CustomContext, None]]]:
+    """Two groups, in this order: the flood limit first (it protects everything after it),
+    then the private-chat check."""
+    return [[TypeHandler(Update, flood_gate)], [TypeHandler(Update, private_chats_only)]]
 
 
 def build_fallbacks() -> list[BaseHandler[Update, CustomContext, None]]:

@@ -384,7 +384,8 @@ async def _on_photos_step(
                 session,
                 draft=current,
                 stored=stored,
-                file_id=file_id if message.photo else "",  # see photo_source()
+                file_id=file_id,
+                file_kind="photo" if message.photo else "document",  # see photo_source()
                 file_unique_id=unique_id,
                 media_group_id=message.media_group_id,
                 now=context.now(),

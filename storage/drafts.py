@@ -85,6 +85,7 @@ async def add_photo(
     file_unique_id: str,
     media_group_id: str | None,
     now: datetime,
+    file_kind: str = "photo",
 ) -> int:
     """Attach a stored photo to the draft; returns how many photos it now has.
 
@@ -101,6 +102,7 @@ async def add_photo(
             draft_id=draft.id,
             position=len(photos) + 1,
             telegram_file_id=file_id,
+            file_kind=file_kind,
             file_unique_id=file_unique_id,
             media_group_id=media_group_id,
             path=stored.path,
@@ -251,6 +253,7 @@ async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: dateti
                 report_id=report.id,
                 position=photo.position,
                 telegram_file_id=photo.telegram_file_id,
+                file_kind=photo.file_kind,
                 file_unique_id=photo.file_unique_id,
                 path=photo.path,
                 phash=photo.phash,

@@ -135,6 +135,7 @@ class ReportPhoto(SQLModel, table=True):
     position: int
     kind: str = Field(default="before", max_length=16)  # "before" (reported) or "after" (fixed)
     telegram_file_id: str = Field(max_length=255)
+    file_kind: str = Field(default="photo", max_length=16)  # "photo", or "document" for a file
     file_unique_id: str = Field(max_length=64)
     path: str = Field(max_length=500)
     phash: str = Field(max_length=32, index=True)
@@ -185,6 +186,7 @@ class DraftPhoto(SQLModel, table=True):
     draft_id: int = Field(foreign_key="report_draft.id", index=True)
     position: int
     telegram_file_id: str = Field(max_length=255)
+    file_kind: str = Field(default="photo", max_length=16)  # "photo", or "document" for a file
     file_unique_id: str = Field(max_length=64)
     media_group_id: str | None = Field(default=None, max_length=64)
     path: str = Field(max_length=500)

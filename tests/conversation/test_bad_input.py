@@ -249,3 +249,16 @@ async def test_a_blocked_resident_does_not_stop_the_bot(
     await resident.send("/help")
     await onboard(alice, english=True)  # others are still served
     await resident.expect_no_message(within=0.3)
+
+
+async def test_a_flood_is_cut_off_with_one_note(bot: Bot, resident: Person) -> None:
+    await onboard(resident)
+    bot.overrides = {"flood_limit": 5, "flood_window_seconds": 30.0}
+    await bot.restart()
+    for n in range(8):
+        await resident.send(f"喂 {n}")
+    await resident.expect_message(containing="消息太快了")
+    await resident.expect_no_message(within=1.0)
+    answered = [m for m in resident.messages if "我没看懂" in m.text]
+    warned = [m for m in resident.messages if "消息太快了" in m.text]
+    assert (len(answered), len(warned)) == (5, 1)

@@ -461,3 +461,30 @@ async def test_a_forgotten_question_does_not_swallow_later_messages(
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
     assert report.status == "submitted"
+
+
+async def test_decline_with_a_template_or_a_typed_reason(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    first = await submit(resident, seed=1)
+    second = await submit(resident, seed=2, at=(31.2080, 121.4280))
+    await planner.send("/inbox")
+    await planner.expect_message(containing=first)
+    await planner.tap("✖ Decline")
+    await planner.expect_edit()
+    await planner.tap("This place is private property; its owner has to act.")
+    await planner.expect_message(containing=f"{first} is now: declined")
+    declined = await resident.expect_message(containing="未采纳")
+    assert "该位置属于私人产权" in declined.text  # the template, in the community's language
+    await planner.expect_message(containing=second)
+    await planner.tap("✖ Decline")
+    await planner.expect_edit()
+    await planner.tap("✏ Type a reason")
+    await planner.expect_message(containing="type the reason")
+    await planner.send("Caojiadu handles this one; please report it there.")
+    await planner.expect_message(containing=f"{second} is now: declined")
+    typed = await resident.expect_message(containing="未采纳")
+    assert "Caojiadu handles this one" in typed.text
