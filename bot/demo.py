@@ -138,7 +138,8 @@ async def run_demo(*, quiet: bool = False) -> int:
                 media_dir=Path(tmp) / "media",
                 admin_ids=str(DEMO_ADMIN_ID),
             )
-            config = replace(handler_config(settings), album_settle_seconds=0.3)
+            # The walkthrough's people type faster than any thumb: no flood limit for them.
+            config = replace(handler_config(settings), album_settle_seconds=0.3, flood_limit=1000)
             application = build_application(settings, config=config)
             async with polling(application):
                 await walkthrough(sandbox)

@@ -34,7 +34,7 @@ class HandlerConfig:
     reports_per_hour: int
     departments: tuple[str, ...]
     first_response_hours: int = 48
-    flood_limit: int = 20
+    flood_limit: int = 30  # updates per person per window; an album of 10 photos is 10
     flood_window_seconds: float = 10.0
     album_settle_seconds: float = 1.0
 

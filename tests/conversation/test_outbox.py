@@ -11,7 +11,7 @@ from storage.lifecycle import transition
 from storage.models import OutboxMessage, Report, ReportStatus
 from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, make_planner, onboard
-from tests.conversation.test_triage import submit
+from tests.conversation.test_triage import accept, submit, to_stage
 
 
 async def accept_directly(bot: Bot) -> None:
@@ -76,10 +76,7 @@ async def test_a_blocked_resident_is_marked_unreachable(
     sandbox.block(resident.user_id)
     await planner.send("/inbox")
     await planner.expect_message(containing=ref)
-    await planner.tap("✅ Accept")
-    await planner.expect_edit()
-    await planner.tap("🧹 Sanitation")
-    await planner.expect_message(containing="is now: accepted")
+    await accept(planner, ref)
     await planner.expect_message(containing="inbox is empty")
     for _ in range(50):  # wait for the sender to try
         rows = await outbox_rows(bot)
@@ -93,12 +90,7 @@ async def test_a_blocked_resident_is_marked_unreachable(
         ).one()
     assert person.unreachable
     # nothing more is queued for them
-    await planner.send(f"/report {ref}")
-    await planner.expect_message(containing=ref)
-    await planner.tap("📅 Planned")
-    await planner.expect_message(containing="note")
-    await planner.tap("Update without a note")
-    await planner.expect_message(containing="is now: planned")
+    await to_stage(planner, ref, "📅 Planned")
     assert len(await outbox_rows(bot)) == 1
 
 

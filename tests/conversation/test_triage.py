@@ -43,6 +43,29 @@ async def submit(
     return "R-" + receipt.text.split("R-", 1)[1][:6]
 
 
+async def accept(planner: Person, ref: str, *, department: str = "🧹 Sanitation") -> None:
+    """From the card of `ref` (the newest the planner has), accept it to a department."""
+    await planner.tap("✅ Accept")
+    await planner.expect_edit()
+    await planner.tap(department)
+    await planner.expect_message(containing=f"{ref} is now: accepted")
+
+
+async def to_stage(planner: Person, ref: str, stage: str) -> None:
+    """/report ref, tap the next stage, and update without a note."""
+    await planner.send(f"/report {ref}")
+    await planner.expect_message(containing=ref)
+    await planner.tap(stage)
+    await planner.expect_message(containing="note")
+    await planner.tap("Update without a note")
+    await planner.expect_message(containing=f"{ref} is now:")
+
+
+async def to_resolved(planner: Person, ref: str) -> None:
+    for stage in ("📅 Planned", "🔨 Work started", "✅ Resolved"):
+        await to_stage(planner, ref, stage)
+
+
 async def sent_to(bot: Bot, chat_id: int, kind: str) -> list[OutboxMessage]:
     async with bot.session() as session:
         rows = await session.exec(
@@ -217,17 +240,8 @@ async def test_duplicate_suggested_merged_and_both_hear_of_the_resolution(
     # resolve the root: both reporters hear it
     await planner.send(f"/report {first}")
     await planner.expect_message(containing=first)
-    await planner.tap("✅ Accept")
-    await planner.expect_edit()
-    await planner.tap("🌳 Greening")
-    await planner.expect_message(containing="is now: accepted")
-    for stage in ("📅 Planned", "🔨 Work started", "✅ Resolved"):
-        await planner.send(f"/report {first}")
-        await planner.expect_message(containing=first)
-        await planner.tap(stage)
-        await planner.expect_message(containing="note")
-        await planner.tap("Update without a note")
-        await planner.expect_message(containing="is now:")
+    await accept(planner, first, department="🌳 Greening")
+    await to_resolved(planner, first)
     await resident.expect_message(containing="已解决")
     await alice.expect_message(containing=f"News on report {first}: resolved")
     assert len(await sent_to(bot, alice.user_id, "rate")) == 0  # only the reporter rates
@@ -316,17 +330,8 @@ async def resolve_one(planner: Person, resident: Person) -> str:
     ref = await submit(resident, seed=1)
     await planner.send("/inbox")
     await planner.expect_message(containing=ref)
-    await planner.tap("✅ Accept")
-    await planner.expect_edit()
-    await planner.tap("🧹 Sanitation")
-    await planner.expect_message(containing="is now: accepted")
-    for stage in ("📅 Planned", "🔨 Work started", "✅ Resolved"):
-        await planner.send(f"/report {ref}")
-        await planner.expect_message(containing=ref)
-        await planner.tap(stage)
-        await planner.expect_message(containing="note")
-        await planner.tap("Update without a note")
-        await planner.expect_message(containing="is now:")
+    await accept(planner, ref)
+    await to_resolved(planner, ref)
     return ref
 
 
