@@ -72,12 +72,11 @@ async def flood_gate(update: Update, context: CustomContext) -> None:
     allowed, warn = context.bot_data.flood.check(user.id, time.monotonic())
     if allowed:
         return
-    if warn and update.effective_message is not None:
-        await update.effective_message.reply_text(
-            t(guess_locale(update, context), "common.slow_down")
-        )
-    elif update.callback_query is not None:
-        await update.callback_query.answer(t(guess_locale(update, context), "common.slow_down"))
+    text = t(guess_locale(update, context), "common.slow_down")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)  # every tap is answered, or it spins
+    elif warn and update.effective_message is not None:
+        await update.effective_message.reply_text(text)
     raise ApplicationHandlerStop
 
 

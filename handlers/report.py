@@ -305,19 +305,19 @@ async def _answer_question(
     update: Update, context: CustomContext, caller: Caller, text: str
 ) -> bool:
     """A planner asked this resident for more information: their text is the answer."""
-    if len(text) > MAX_DESCRIPTION:
-        await _message(update).reply_text(
-            t(caller.locale, "report.description_too_long", max=MAX_DESCRIPTION, length=len(text))
-        )
-        return True
     async with context.session() as session:
         report = await awaiting_answer(session, person_id=caller.id)
-        if report is not None:
+        if report is not None and len(text) <= MAX_DESCRIPTION:
             await attach_answer(
                 session, report=report, person=caller.person, text=text, now=context.now()
             )
     if report is None:
         return False
+    if len(text) > MAX_DESCRIPTION:
+        await _message(update).reply_text(
+            t(caller.locale, "report.description_too_long", max=MAX_DESCRIPTION, length=len(text))
+        )
+        return True
     context.bot_data.services.wake_outbox()
     await _message(update).reply_text(
         t(caller.locale, "report.answer_received", ref=format_ref(report.id or 0)),

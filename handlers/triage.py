@@ -271,9 +271,10 @@ async def _dispatch(
         await show_next(update, context, actor, after_id=report.id or 0)
     elif action == "back" and arg is None:
         await query.answer()
-        await _message(update).edit_reply_markup(
-            reply_markup=inline(_triage_rows(actor, report, []))
-        )
+        async with context.session() as session:
+            duplicates = await likely_duplicates(session, report=report)
+        rows = _triage_rows(actor, report, duplicates)
+        await _message(update).edit_reply_markup(reply_markup=inline(rows))
     elif action == "go" and arg in {s.value for s in PLANNER_STEPS}:
         await _ask_input(update, context, actor, report, "note", target=arg)
     elif action == "gn" and arg in {s.value for s in PLANNER_STEPS}:

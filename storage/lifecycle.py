@@ -230,7 +230,7 @@ async def merge(
     if report is None or target is None:
         raise TransitionError("not_found")
     root = await root_of(session, report=target)
-    if root.id == report.id or (await root_of(session, report=root)).id == report.id:
+    if root.id == report.id:  # into itself, or into one of its own duplicates
         raise TransitionError("self", report=report)
     if root.status not in OPEN:
         raise TransitionError("target_closed", report=root)
