@@ -10,6 +10,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -17,7 +18,7 @@ from telegram import (
 import prompts
 from handlers.context import CustomContext
 from storage.communities import community_name, get_community
-from storage.models import DraftPhoto, Person, ReportPhoto
+from storage.models import DraftPhoto, Person, Report, ReportDraft, ReportPhoto
 from storage.people import get_or_create_person
 
 PAGE_SIZE = 8
@@ -38,6 +39,22 @@ class Caller:
     def id(self) -> int:
         assert self.person.id is not None
         return self.person.id
+
+
+def message_of(update: Update) -> Message:
+    """The message an update is about (the tapped message, for a button)."""
+    message = update.effective_message
+    assert message is not None
+    return message
+
+
+def place_label(locale: str, where: Report | ReportDraft) -> str:
+    """A typed address as given, else the map pin's coordinates."""
+    if where.address:
+        return where.address
+    if where.lat is not None and where.lon is not None:
+        return t(locale, "report.place_pin", lat=round(where.lat, 5), lon=round(where.lon, 5))
+    return ""
 
 
 def t(locale: str, key: str, /, **params: object) -> str:

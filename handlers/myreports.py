@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.common import (
@@ -12,10 +12,12 @@ from handlers.common import (
     answer_expired,
     inline,
     load_caller,
+    message_of,
     nav_row,
     page_count,
     parse_int,
     photo_source,
+    place_label,
     t,
 )
 from handlers.context import CustomContext
@@ -24,12 +26,6 @@ from storage.models import Report, ReportEvent, ReportPhoto, format_ref
 from storage.reports import count_reports_by, get_report, report_events, report_photos, reports_by
 
 PAGE_SIZE = 5
-
-
-def _message(update: Update) -> Message:
-    message = update.effective_message
-    assert message is not None
-    return message
 
 
 def _when(context: CustomContext, moment: datetime) -> str:
@@ -47,7 +43,7 @@ async def show_list(
         reports = await reports_by(
             session, reporter_id=caller.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
-    message = _message(update)
+    message = message_of(update)
     if total == 0:
         await message.reply_text(t(locale, "myreports.empty"))
         return
@@ -123,20 +119,14 @@ async def _send_detail(
     photos: list[ReportPhoto],
     events: list[ReportEvent],
 ) -> None:
-    locale, message = caller.locale, _message(update)
-    if report.address:
-        place = report.address
-    elif report.lat is not None and report.lon is not None:
-        place = t(locale, "report.place_pin", lat=round(report.lat, 5), lon=round(report.lon, 5))
-    else:
-        place = ""
+    locale, message = caller.locale, message_of(update)
     detail = t(
         locale,
         "myreports.detail",
         ref=format_ref(report.id or 0),
         status=t(locale, f"status.{report.status}"),
         category=t(locale, f"category.{report.category}"),
-        place=place,
+        place=place_label(locale, report),
         description=report.description,
         created=_when(context, report.created_at),
     )

@@ -26,7 +26,9 @@ from handlers.common import (
     inline,
     load_caller,
     menu_keyboard,
+    message_of,
     photo_source,
+    place_label,
     reply_keyboard,
     t,
 )
@@ -69,27 +71,12 @@ EDITABLE = {
 }
 
 
-def _message(update: Update) -> Message:
-    message = update.effective_message
-    assert message is not None
-    return message
-
-
 def _cancel_label(locale: str) -> str:
     return t(locale, "buttons.cancel")
 
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def place_text(locale: str, draft_or_report: ReportDraft) -> str:
-    if draft_or_report.address:
-        return draft_or_report.address
-    if draft_or_report.lat is not None and draft_or_report.lon is not None:
-        lat, lon = round(draft_or_report.lat, 5), round(draft_or_report.lon, 5)
-        return t(locale, "report.place_pin", lat=lat, lon=lon)
-    return ""
 
 
 # --- prompts for each step -------------------------------------------------------------
@@ -99,7 +86,7 @@ async def prompt_step(
     update: Update, context: CustomContext, caller: Caller, draft: ReportDraft
 ) -> None:
     """Ask the question of the draft's current step (one question at a time)."""
-    locale, message = caller.locale, _message(update)
+    locale, message = caller.locale, message_of(update)
     step = ReportStep(draft.step)
     cancel = _cancel_label(locale)
     if step is ReportStep.PHOTOS:
@@ -157,7 +144,7 @@ async def send_review(
         locale,
         "report.review",
         photos=len(photos),
-        place=place_text(locale, draft),
+        place=place_label(locale, draft),
         category=t(locale, f"category.{draft.category}"),
         description=shorten(draft.description, REVIEW_DESCRIPTION_CHARS),
         community=community_name(community, locale)
@@ -167,7 +154,7 @@ async def send_review(
     )
     if nearby:
         caption += "\n\n" + t(locale, "report.nearby", refs=[format_ref(r.id or 0) for r in nearby])
-    await _message(update).reply_photo(
+    await message_of(update).reply_photo(
         photo_source(context, photos[0]),
         caption=caption,
         reply_markup=inline(_review_buttons(caller, draft, nearby)),
@@ -200,7 +187,7 @@ async def _open_draft(update: Update, context: CustomContext, caller: Caller) ->
     """The resident's draft, new or resumed; None (with a reply) when they may not start one."""
     locale = caller.locale
     if caller.person.community_id is None:
-        await _message(update).reply_text(t(locale, "report.need_community"))
+        await message_of(update).reply_text(t(locale, "report.need_community"))
         await ask_community(update, context, caller)
         return None
     now = context.now()
@@ -215,13 +202,13 @@ async def _open_draft(update: Update, context: CustomContext, caller: Caller) ->
         else:
             resumed, draft = False, await start_draft(session, person=caller.person, now=now)
     if draft is None:
-        await _message(update).reply_text(
+        await message_of(update).reply_text(
             t(locale, "report.too_many_per_hour", limit=context.config.reports_per_hour),
             reply_markup=menu_keyboard(locale),
         )
         return None
     if resumed:
-        await _message(update).reply_text(t(locale, "report.resume"))
+        await message_of(update).reply_text(t(locale, "report.resume"))
     return draft
 
 
@@ -233,25 +220,25 @@ async def cancel(update: Update, context: CustomContext) -> None:
         draft = await get_draft(session, person_id=caller.id)
         paths = await discard_draft(session, draft=draft) if draft is not None else None
     if had_question and paths is None:
-        await _message(update).reply_text(t(caller.locale, "common.cancelled"))
+        await message_of(update).reply_text(t(caller.locale, "common.cancelled"))
         return
     if update.callback_query is not None:
         await update.callback_query.answer()
         await _clear_buttons(update)
     if paths is None:
-        await _message(update).reply_text(
+        await message_of(update).reply_text(
             t(caller.locale, "common.nothing_to_cancel"), reply_markup=menu_keyboard(caller.locale)
         )
         return
     for path in paths:
         delete_file(context.config.media_dir, path)
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(caller.locale, "report.cancelled"), reply_markup=menu_keyboard(caller.locale)
     )
 
 
 async def _clear_buttons(update: Update) -> None:
-    message = _message(update)
+    message = message_of(update)
     if message.reply_markup is not None:
         await message.edit_reply_markup(reply_markup=None)
 
@@ -262,7 +249,7 @@ async def _clear_buttons(update: Update) -> None:
 async def on_message(update: Update, context: CustomContext) -> None:
     """Any private message that no command or menu button took: route it by the draft's step."""
     caller = await load_caller(update, context)
-    message = _message(update)
+    message = message_of(update)
     async with context.session() as session:
         draft = await get_draft(session, person_id=caller.id)
     if draft is None:
@@ -283,7 +270,7 @@ async def on_message(update: Update, context: CustomContext) -> None:
 
 
 async def _without_draft(update: Update, context: CustomContext, caller: Caller) -> None:
-    message = _message(update)
+    message = message_of(update)
     if message.location is not None:
         await community_by_location(update, context, caller)
     elif caller.person.community_id is None:
@@ -314,12 +301,12 @@ async def _answer_question(
     if report is None:
         return False
     if len(text) > MAX_DESCRIPTION:
-        await _message(update).reply_text(
+        await message_of(update).reply_text(
             t(caller.locale, "report.description_too_long", max=MAX_DESCRIPTION, length=len(text))
         )
         return True
     context.bot_data.services.wake_outbox()
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(caller.locale, "report.answer_received", ref=format_ref(report.id or 0)),
         reply_markup=menu_keyboard(caller.locale),
     )
@@ -334,7 +321,7 @@ def _is_image(message: Message) -> bool:
 async def _on_photos_step(
     update: Update, context: CustomContext, caller: Caller, draft: ReportDraft
 ) -> None:
-    message, locale = _message(update), caller.locale
+    message, locale = message_of(update), caller.locale
     if message.text and prompts.matches_button(message.text, "buttons.photos_done"):
         await _next_step(update, context, caller)
         return
@@ -444,7 +431,7 @@ async def _album_settled(context: CustomContext) -> None:
 async def _on_where_step(
     update: Update, context: CustomContext, caller: Caller, draft: ReportDraft
 ) -> None:
-    message, locale = _message(update), caller.locale
+    message, locale = message_of(update), caller.locale
     lat: float | None = None
     lon: float | None = None
     address = ""
@@ -481,8 +468,7 @@ async def _on_where_step(
             outside_area=outside,
             now=context.now(),
         )
-    shown = address or t(locale, "report.place_pin", lat=round(lat or 0, 5), lon=round(lon or 0, 5))
-    text = t(locale, "report.place_saved", place=shown)
+    text = t(locale, "report.place_saved", place=place_label(locale, current))
     if outside:
         text += "\n" + t(locale, "report.outside_area")
     await message.reply_text(text, reply_markup=reply_keyboard([[_cancel_label(locale)]]))
@@ -492,7 +478,7 @@ async def _on_where_step(
 async def _on_description_step(
     update: Update, context: CustomContext, caller: Caller, draft: ReportDraft
 ) -> None:
-    message, locale = _message(update), caller.locale
+    message, locale = message_of(update), caller.locale
     if message.text and prompts.matches_button(message.text, "buttons.skip"):
         text = ""
     elif message.text is not None:
@@ -522,7 +508,7 @@ async def _next_step(update: Update, context: CustomContext, caller: Caller) -> 
             await advance(session, draft=draft, now=context.now())
     except DraftError as exc:
         key = "report.need_photo_first" if exc.code == "no_photos" else "report.incomplete"
-        await _message(update).reply_text(t(caller.locale, key))
+        await message_of(update).reply_text(t(caller.locale, key))
         return
     await prompt_step(update, context, caller, draft)
 
@@ -575,7 +561,7 @@ async def _choose_category(
         await set_category(session, draft=draft, category=category, now=context.now())
     await update.callback_query.answer()
     label = t(caller.locale, f"category.{category.value}")
-    await _message(update).edit_text(t(caller.locale, "report.category_chosen", category=label))
+    await message_of(update).edit_text(t(caller.locale, "report.category_chosen", category=label))
     await _next_step(update, context, caller)
 
 
@@ -601,7 +587,7 @@ async def _show_edit_choices(update: Update, caller: Caller, draft: ReportDraft)
     locale = caller.locale
     rows = [[(t(locale, f"buttons.edit_{name}"), f"d:{draft.id}:edit:{name}")] for name in EDITABLE]
     rows.append([(t(locale, "buttons.back_to_review"), f"d:{draft.id}:back")])
-    await _message(update).edit_reply_markup(reply_markup=inline(rows))
+    await message_of(update).edit_reply_markup(reply_markup=inline(rows))
 
 
 async def _restore_review_buttons(
@@ -610,7 +596,7 @@ async def _restore_review_buttons(
     async with context.session() as session:
         nearby = await _nearby(session, draft)
     rows = _review_buttons(caller, draft, nearby)
-    await _message(update).edit_reply_markup(reply_markup=inline(rows))
+    await message_of(update).edit_reply_markup(reply_markup=inline(rows))
 
 
 async def _me_too(update: Update, context: CustomContext, caller: Caller, report_id: int) -> None:
@@ -637,7 +623,7 @@ async def _me_too(update: Update, context: CustomContext, caller: Caller, report
         delete_file(context.config.media_dir, path)
     await update.callback_query.answer()
     await _clear_buttons(update)
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(caller.locale, "report.following", ref=format_ref(report_id)),
         reply_markup=menu_keyboard(caller.locale),
     )
@@ -677,15 +663,15 @@ async def _confirm(update: Update, context: CustomContext, caller: Caller) -> No
                 report = await submit_draft(session, draft=draft, now=now)
     except DraftError:
         await query.answer()
-        await _message(update).reply_text(t(locale, "report.incomplete"))
+        await message_of(update).reply_text(t(locale, "report.incomplete"))
         return
     await query.answer()
     if report is None:
-        await _message(update).reply_text(t(locale, "report.too_many_per_hour", limit=limit))
+        await message_of(update).reply_text(t(locale, "report.too_many_per_hour", limit=limit))
         return
     await _clear_buttons(update)
     assert report.id is not None
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(locale, "report.submitted", ref=format_ref(report.id))
         + "\n\n"
         + t(locale, "report.next_steps", hours=context.config.first_response_hours),

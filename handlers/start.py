@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, Message, Update
+from telegram import KeyboardButton, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 import prompts
@@ -14,6 +14,7 @@ from handlers.common import (
     inline,
     load_caller,
     menu_keyboard,
+    message_of,
     nav_row,
     page_count,
     parse_int,
@@ -31,15 +32,9 @@ from storage.communities import (
 from storage.people import set_community, set_locale
 
 
-def _message(update: Update) -> Message:
-    message = update.effective_message
-    assert message is not None
-    return message
-
-
 async def send_menu(update: Update, context: CustomContext, caller: Caller) -> None:
     label = await community_label(context, caller)
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(caller.locale, "common.menu", community=label), reply_markup=menu_keyboard(caller.locale)
     )
 
@@ -51,7 +46,7 @@ async def ask_language(update: Update, caller: Caller) -> None:
         (t(current, "buttons.selected", label=label) if code == current else label, f"lang:{code}")
         for code, label in labels.items()
     ]
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(current, "start.choose_language"), reply_markup=inline([row])
     )
 
@@ -68,7 +63,7 @@ async def ask_community(
         communities = await list_communities(
             session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
-    message = _message(update)
+    message = message_of(update)
     if total == 0:
         await message.reply_text(t(locale, "start.no_communities"))
         return
@@ -95,7 +90,7 @@ async def start(update: Update, context: CustomContext) -> None:
     if caller.person.community_id is None:
         await ask_community(update, context, caller)
         return
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(caller.locale, "start.welcome", name=caller.person.first_name)
     )
     await send_menu(update, context, caller)
@@ -112,7 +107,7 @@ async def choose_language(update: Update, context: CustomContext) -> None:
     async with context.session() as session:
         await set_locale(session, person=caller.person, locale=locale)
     await query.answer()
-    await _message(update).edit_text(t(locale, "start.language_set"))
+    await message_of(update).edit_text(t(locale, "start.language_set"))
     if caller.person.community_id is None:
         await ask_community(update, context, caller)
     else:
@@ -149,13 +144,13 @@ async def choose_community(update: Update, context: CustomContext) -> None:
         return
     await query.answer()
     name = community_name(community, caller.locale)
-    await _message(update).edit_text(t(caller.locale, "start.community_set", name=name))
+    await message_of(update).edit_text(t(caller.locale, "start.community_set", name=name))
     await send_menu(update, context, caller)
 
 
 async def community_by_location(update: Update, context: CustomContext, caller: Caller) -> None:
     """A shared location outside a report picks the nearest community, if it is close enough."""
-    location = _message(update).location
+    location = message_of(update).location
     assert location is not None
     async with context.session() as session:
         found = await nearest_community(session, lat=location.latitude, lon=location.longitude)
@@ -163,11 +158,11 @@ async def community_by_location(update: Update, context: CustomContext, caller: 
             assert found[0].id is not None
             await set_community(session, person=caller.person, community_id=found[0].id)
     if found is None or not found[2]:
-        await _message(update).reply_text(t(caller.locale, "start.community_far"))
+        await message_of(update).reply_text(t(caller.locale, "start.community_far"))
         await ask_community(update, context, caller)
         return
     community, distance, _inside = found
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(
             caller.locale,
             "start.community_nearest",
@@ -189,7 +184,7 @@ async def community_command(update: Update, context: CustomContext) -> None:
 async def help_command(update: Update, context: CustomContext) -> None:
     caller = await load_caller(update, context)
     label = await community_label(context, caller)
-    await _message(update).reply_text(
+    await message_of(update).reply_text(
         t(caller.locale, "common.help", community=label), reply_markup=menu_keyboard(caller.locale)
     )
 

@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import inline, photo_source, t
+from handlers.common import inline, message_of, photo_source, place_label, t
 from handlers.context import CustomContext
 from handlers.report import begin as begin_report
 from handlers.roles import Actor, load_actor, planner_only, refuse
@@ -39,22 +39,8 @@ DECLINE_REASONS = ("duplicate_elsewhere", "private_property", "not_public_space"
 NOTE_LIMIT = 1000
 
 
-def _message(update: Update) -> Message:
-    message = update.effective_message
-    assert message is not None
-    return message
-
-
 def _age_hours(report: Report, now: datetime) -> int:
     return int((now - report.created_at).total_seconds() // 3600)
-
-
-def _place(locale: str, report: Report) -> str:
-    if report.address:
-        return report.address
-    if report.lat is not None and report.lon is not None:
-        return t(locale, "report.place_pin", lat=round(report.lat, 5), lon=round(report.lon, 5))
-    return ""
 
 
 def _data(report: Report, action: str, arg: str | None = None) -> str:
@@ -70,7 +56,7 @@ async def send_card(
 ) -> None:
     """Photos, a map pin, the facts, likely duplicates, and the buttons for what comes next."""
     assert report.id is not None
-    locale, chat_id = actor.locale, _message(update).chat_id
+    locale, chat_id = actor.locale, message_of(update).chat_id
     async with context.session() as session:
         photos = await report_photos(session, report_id=report.id)
         duplicates = await likely_duplicates(session, report=report) if inbox else []
@@ -94,7 +80,7 @@ async def send_card(
         ref=format_ref(report.id),
         status=t(locale, f"status.{report.status}"),
         category=t(locale, f"category.{report.category}"),
-        place=_place(locale, report),
+        place=place_label(locale, report),
         description=report.description,
         age=hours,
         overdue=report.status in (S.SUBMITTED, S.NEEDS_INFO)
@@ -166,11 +152,11 @@ async def show_next(
         waiting = await count_inbox(session, community_ids=actor.community_ids)
     if report is None:
         await context.bot.send_message(
-            _message(update).chat_id, t(actor.locale, "triage.inbox_empty")
+            message_of(update).chat_id, t(actor.locale, "triage.inbox_empty")
         )
         return
     await context.bot.send_message(
-        _message(update).chat_id, t(actor.locale, "triage.inbox_header", count=waiting)
+        message_of(update).chat_id, t(actor.locale, "triage.inbox_header", count=waiting)
     )
     await send_card(update, context, actor, report, inbox=True)
 
@@ -194,7 +180,7 @@ async def open_report(update: Update, context: CustomContext) -> None:
     async with context.session() as session:
         report = await get_report(session, report_id=report_id) if report_id else None
     if report is None:
-        await _message(update).reply_text(t(actor.locale, "triage.no_such_report"))
+        await message_of(update).reply_text(t(actor.locale, "triage.no_such_report"))
         return
     if not actor.may_act_on(report):
         await refuse(update, actor.locale)
@@ -247,7 +233,7 @@ async def _dispatch(
             for code in context.config.departments
         ]
         rows.append([(t(locale, "triage.back"), _data(report, "back"))])
-        await _message(update).edit_reply_markup(reply_markup=inline(rows))
+        await message_of(update).edit_reply_markup(reply_markup=inline(rows))
     elif action == "dep" and arg in context.config.departments:
         await _move(update, context, actor, report, S.ACCEPTED, department=arg)
     elif action == "dec" and arg is None:
@@ -258,7 +244,7 @@ async def _dispatch(
         ]
         rows.append([(t(locale, "triage.reason_typed"), _data(report, "drt"))])
         rows.append([(t(locale, "triage.back"), _data(report, "back"))])
-        await _message(update).edit_reply_markup(reply_markup=inline(rows))
+        await message_of(update).edit_reply_markup(reply_markup=inline(rows))
     elif action == "dr" and arg is not None and arg.isdigit() and int(arg) < len(DECLINE_REASONS):
         note = t(context.config.default_locale, f"triage.reason_{DECLINE_REASONS[int(arg)]}")
         await _move(update, context, actor, report, S.DECLINED, public_note=note)
@@ -274,7 +260,7 @@ async def _dispatch(
         async with context.session() as session:
             duplicates = await likely_duplicates(session, report=report)
         rows = _triage_rows(actor, report, duplicates)
-        await _message(update).edit_reply_markup(reply_markup=inline(rows))
+        await message_of(update).edit_reply_markup(reply_markup=inline(rows))
     elif action == "go" and arg in {s.value for s in PLANNER_STEPS}:
         await _ask_input(update, context, actor, report, "note", target=arg)
     elif action == "gn" and arg in {s.value for s in PLANNER_STEPS}:
@@ -310,12 +296,12 @@ async def _ask_input(
         rows = [[(t(actor.locale, "triage.without_note"), _data(report, "gn", target))]]
         key = "triage.ask_resolve_note" if target == S.RESOLVED else "triage.ask_note"
         status = t(actor.locale, f"status.{target}")
-        await _message(update).reply_text(
+        await message_of(update).reply_text(
             t(actor.locale, key, ref=ref, status=status), reply_markup=inline(rows)
         )
         return
     key = {"ni": "triage.ask_question", "drt": "triage.ask_reason", "mgr": "triage.ask_ref"}[action]
-    await _message(update).reply_text(t(actor.locale, key, ref=ref), reply_markup=ForceReply())
+    await message_of(update).reply_text(t(actor.locale, key, ref=ref), reply_markup=ForceReply())
 
 
 async def _already_handled(
@@ -334,7 +320,7 @@ async def _already_handled(
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
-        await _message(update).reply_text(text)
+        await message_of(update).reply_text(text)
 
 
 async def _move(
@@ -369,12 +355,12 @@ async def _move(
         elif update.callback_query is not None:
             await update.callback_query.answer(t(actor.locale, "common.expired"), show_alert=True)
         else:
-            await _message(update).reply_text(t(actor.locale, "triage.not_allowed"))
+            await message_of(update).reply_text(t(actor.locale, "triage.not_allowed"))
         return False
     if update.callback_query is not None:
         await update.callback_query.answer()
-        await _message(update).edit_reply_markup(reply_markup=None)
-    await _message(update).reply_text(
+        await message_of(update).edit_reply_markup(reply_markup=None)
+    await message_of(update).reply_text(
         t(
             actor.locale,
             "triage.moved",
@@ -423,8 +409,8 @@ async def _merge(
         return
     if update.callback_query is not None:
         await update.callback_query.answer()
-        await _message(update).edit_reply_markup(reply_markup=None)
-    await _message(update).reply_text(
+        await message_of(update).edit_reply_markup(reply_markup=None)
+    await message_of(update).reply_text(
         t(locale, "triage.merged", ref=format_ref(report.id), root=format_ref(root.id or 0))
     )
     context.bot_data.services.wake_outbox()
@@ -435,7 +421,7 @@ async def _reply_or_alert(update: Update, text: str) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
-        await _message(update).reply_text(text)
+        await message_of(update).reply_text(text)
 
 
 # --- what a planner types next ------------------------------------------------------------
@@ -462,7 +448,7 @@ async def on_planner_input(update: Update, context: CustomContext) -> None:
 async def _take_input(
     update: Update, context: CustomContext, actor: Actor, pending: PendingInput, report: Report
 ) -> None:
-    message, locale = _message(update), actor.locale
+    message, locale = message_of(update), actor.locale
     text = (message.text or message.caption or "").strip()
     if pending.action == "note" and message.photo and pending.target == S.RESOLVED:
         if not await _store_after_photo(context, message, report):
