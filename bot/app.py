@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    Defaults,
+)
 
 import prompts
 from bot.jobs import (
@@ -85,8 +92,13 @@ def build_application(
     engine: AsyncEngine | None = None,
     clock: Clock = utc_now,
     config: HandlerConfig | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> MicrospaceApp:
-    """A ready-to-start Application talking to `settings.telegram_api_base_url`."""
+    """A ready-to-start Application talking to `settings.telegram_api_base_url`.
+
+    The rate limiter defaults to PTB's AIORateLimiter (Telegram's 30 messages/s overall and
+    20/min per group, and up to 3 retries of a 429).
+    """
     engine = engine or make_engine(settings.database_url)
     sender = OutboxSender(engine, clock)
 
@@ -104,7 +116,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData))
         .post_init(post_init)
         .post_stop(post_stop)

@@ -27,7 +27,14 @@ from handlers.report import begin as begin_report
 from handlers.roles import Actor, load_actor, planner_only, refuse
 from storage.communities import community_name, get_community
 from storage.duplicates import Candidate, likely_duplicates
-from storage.inbox import clear_pending, count_inbox, get_pending, next_in_inbox, set_pending
+from storage.inbox import (
+    clear_pending,
+    count_inbox,
+    get_pending,
+    has_pending,
+    next_in_inbox,
+    set_pending,
+)
 from storage.lifecycle import PLANNER_STEPS, TransitionError, allowed_next, last_actor, merge
 from storage.lifecycle import transition as move
 from storage.media import NotAnImageError, store_photo
@@ -433,6 +440,9 @@ async def on_planner_input(update: Update, context: CustomContext) -> None:
     message = update.effective_message
     if message is None or update.effective_user is None:
         return
+    async with context.session() as session:
+        if not await has_pending(session, telegram_id=update.effective_user.id):
+            return  # the common case: one query, and on to the features
     _caller, actor = await load_actor(update, context)
     if actor is None:
         return

@@ -34,8 +34,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> AsyncEngine:
     """An async engine for `sqlite+aiosqlite://` or `postgresql+psycopg://` URLs."""
     _prepare_sqlite_dir(url)
-    engine = create_async_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    # A server connection can go stale (restarts, idle timeouts): ping it before use. A SQLite
+    # file cannot, and the ping costs ~40% of a one-query session (benchmarks/conversation.py).
+    engine = create_async_engine(url, pool_pre_ping=not sqlite)
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

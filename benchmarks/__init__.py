@@ -1,0 +1,1 @@
+"""Reproducible measurements of the bot, run by hand (see benchmarks/README.md)."""
