@@ -21,9 +21,12 @@ import prompts
 from bot.jobs import (
     AUTO_CLOSE_EVERY_SECONDS,
     AUTO_CLOSE_JOB,
+    CATCH_UP_DELAY_SECONDS,
+    MORNING_CATCH_UP_JOB,
     MORNING_JOB,
     auto_close_job,
     morning_job,
+    morning_missed,
 )
 from bot.outbox import OutboxSender
 from bot.settings import Settings
@@ -69,7 +72,7 @@ async def _register_commands(application: MicrospaceApp) -> None:
         await application.bot.set_my_commands(commands, language_code=language)
 
 
-def _schedule(application: MicrospaceApp, settings: Settings) -> None:
+def _schedule(application: MicrospaceApp, settings: Settings, clock: Clock) -> None:
     """Jobs are derived from rows each time they run; only their timing lives here."""
     job_queue = application.job_queue
     assert job_queue is not None
@@ -84,6 +87,8 @@ def _schedule(application: MicrospaceApp, settings: Settings) -> None:
         time=settings.planner_morning_time.replace(tzinfo=settings.tz),
         name=MORNING_JOB,
     )
+    if morning_missed(clock(), tz=settings.tz, morning=settings.planner_morning_time):
+        job_queue.run_once(morning_job, when=CATCH_UP_DELAY_SECONDS, name=MORNING_CATCH_UP_JOB)
 
 
 def build_application(
@@ -104,7 +109,7 @@ def build_application(
 
     async def post_init(application: MicrospaceApp) -> None:
         await _register_commands(application)
-        _schedule(application, settings)
+        _schedule(application, settings, clock)
         sender.start(application.bot)
 
     async def post_stop(_application: MicrospaceApp) -> None:

@@ -4,6 +4,7 @@ missed run is caught up by the next one."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, time, tzinfo
 
 from handlers.context import CustomContext
 from storage.inbox import queue_overdue_notices
@@ -13,7 +14,15 @@ logger = logging.getLogger(__name__)
 
 AUTO_CLOSE_JOB = "auto_close"
 MORNING_JOB = "planner_morning"
+MORNING_CATCH_UP_JOB = "planner_morning_catch_up"
+CATCH_UP_DELAY_SECONDS = 30
 AUTO_CLOSE_EVERY_SECONDS = 600
+
+
+def morning_missed(now: datetime, *, tz: tzinfo, morning: time) -> bool:
+    """Whether today's morning time has passed: a bot started after it sends the list once
+    (the per-day dedupe key makes a second list that day impossible)."""
+    return now.astimezone(tz).time() >= morning
 
 
 async def auto_close_job(context: CustomContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.jobs import AUTO_CLOSE_JOB, MORNING_JOB
+from bot.jobs import AUTO_CLOSE_JOB, MORNING_CATCH_UP_JOB, MORNING_JOB
 from bot.sandbox import Person, Sandbox, make_photo
 from storage.models import OutboxMessage, Report, ReportEvent, ReportPhoto
 from tests.conversation.conftest import Bot, make_planner, onboard
@@ -498,3 +498,19 @@ async def test_decline_with_a_template_or_a_typed_reason(
     await planner.expect_message(containing=f"{second} is now: declined")
     typed = await resident.expect_message(containing="未采纳")
     assert "Caojiadu handles this one" in typed.text
+
+
+async def test_the_morning_list_is_caught_up_after_a_late_start(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, planner)
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    bot.clock.advance(hours=49)  # now past 08:30 local, and the report is overdue
+    await bot.restart()  # down at the morning time: the start-up schedules a catch-up
+    await run_job(bot, MORNING_CATCH_UP_JOB)
+    morning = await planner.expect_message(containing="Good morning")
+    assert ref in morning.text
+    await run_job(bot, MORNING_JOB)  # the regular run that day sends nothing more
+    await planner.expect_no_message(within=0.5)

@@ -89,3 +89,15 @@ def test_departments_are_a_configurable_choice() -> None:
 
 def test_department_codes_match_the_stored_ones() -> None:
     assert DEPARTMENT_CODES == tuple(d.value for d in Department)
+
+
+def test_a_bot_started_after_the_morning_time_catches_up() -> None:
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from bot.jobs import morning_missed
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    at = time(8, 30)
+    assert not morning_missed(datetime(2026, 11, 2, 0, 29, tzinfo=UTC), tz=shanghai, morning=at)
+    assert morning_missed(datetime(2026, 11, 2, 0, 30, tzinfo=UTC), tz=shanghai, morning=at)
