@@ -7,6 +7,7 @@ another bot process continues the same conversation.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import KeyboardButton, Message, Update
@@ -62,7 +63,8 @@ from storage.media import NotAnImageError, delete_file, store_photo
 from storage.models import Category, FollowReason, Report, ReportDraft, ReportStep, format_ref
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
-REVIEW_DESCRIPTION_CHARS = 600  # keeps the review caption under Telegram's 1024
+CAPTION_LIMIT = 1024  # Telegram's caption limit, after entity parsing
+REVIEW_DESCRIPTION_CHARS = 600  # the words shown on the review card, at most
 EDITABLE = {
     "photos": ReportStep.PHOTOS,
     "place": ReportStep.WHERE,
@@ -76,7 +78,21 @@ def _cancel_label(locale: str) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
+    if limit <= 1:
+        return "…" if text else ""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fit(render: Callable[[int], str], limit: int, *, start: int) -> str:
+    """Render with a budget of `start` characters for the longest part, shrinking it until
+    the result fits `limit`. The HTML is never shorter than the text Telegram counts (tags
+    and escapes only add), so fitting the HTML is safe."""
+    budget = start
+    text = render(budget)
+    while len(text) > limit and budget > 0:
+        budget = max(0, budget - (len(text) - limit))
+        text = render(budget)
+    return text
 
 
 # --- prompts for each step -------------------------------------------------------------
@@ -140,20 +156,26 @@ async def send_review(
             else None
         )
         nearby = await _nearby(session, draft)
-    caption = t(
-        locale,
-        "report.review",
-        photos=len(photos),
-        place=place_label(locale, draft),
-        category=t(locale, f"category.{draft.category}"),
-        description=shorten(draft.description, REVIEW_DESCRIPTION_CHARS),
-        community=community_name(community, locale)
-        if community
-        else t(locale, "report.no_community"),
-        outside_area=draft.outside_area,
-    )
-    if nearby:
-        caption += "\n\n" + t(locale, "report.nearby", refs=[format_ref(r.id or 0) for r in nearby])
+
+    def caption_with(description_chars: int) -> str:
+        text = t(
+            locale,
+            "report.review",
+            photos=len(photos),
+            place=place_label(locale, draft),
+            category=t(locale, f"category.{draft.category}"),
+            description=shorten(draft.description, description_chars),
+            community=community_name(community, locale)
+            if community
+            else t(locale, "report.no_community"),
+            outside_area=draft.outside_area,
+        )
+        if nearby:
+            refs = [format_ref(r.id or 0) for r in nearby]
+            text += "\n\n" + t(locale, "report.nearby", refs=refs)
+        return text
+
+    caption = fit(caption_with, CAPTION_LIMIT, start=REVIEW_DESCRIPTION_CHARS)
     await message_of(update).reply_photo(
         photo_source(context, photos[0]),
         caption=caption,

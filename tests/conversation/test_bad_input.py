@@ -9,7 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox import Person, Sandbox, make_photo
-from storage.models import DraftPhoto, Report
+from storage.communities import CommunityIn, import_communities
+from storage.models import Community, DraftPhoto, Report
+from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, onboard
 from tests.conversation.test_report_flow import report_until_review
 
@@ -262,3 +264,36 @@ async def test_a_flood_is_cut_off_with_one_note(bot: Bot, resident: Person) -> N
     answered = [m for m in resident.messages if "我没看懂" in m.text]
     warned = [m for m in resident.messages if "消息太快了" in m.text]
     assert (len(answered), len(warned)) == (5, 1)
+
+
+async def test_longest_place_and_words_still_fit_the_review_card(
+    bot: Bot, resident: Person
+) -> None:
+    await onboard(resident)
+    async with bot.session() as session:  # a community with the longest name allowed
+        await import_communities(
+            session, items=[CommunityIn(slug="long", name_zh="社" * 200, name_en="C" * 200)]
+        )
+        long = (await session.exec(select(Community).where(Community.slug == "long"))).one()
+        person = (await session.exec(select(PersonRow))).one()
+        person.community_id = long.id
+        session.add(person)
+    await resident.tap("📷 报告角落问题")
+    await resident.expect_message(containing="第 1 步")
+    await resident.send_photo(make_photo(seed=1))
+    await resident.expect_message(containing="已收到 1 张照片")
+    await resident.tap("➡ 照片好了，下一步")
+    await resident.expect_message(containing="第 2 步")
+    await resident.send("路" * 300)  # the longest address accepted
+    await resident.expect_message(containing="第 3 步")
+    await resident.tap("🔧 设施损坏")
+    await resident.expect_message(containing="第 4 步")
+    await resident.send("字" * 1000)  # the longest words accepted
+    review = await resident.expect_message(containing="请确认您的报告")
+    assert len(review.text) <= 1024
+    assert review.text.count("字") > 400, "as much of the words as fits is shown"
+    await resident.tap("✅ 确认提交")
+    await resident.expect_message(containing="R-000001")
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+    assert (len(report.address), len(report.description)) == (300, 1000)
