@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import (
@@ -158,3 +158,21 @@ def photo_source(context: CustomContext, photo: DraftPhoto | ReportPhoto) -> str
         return photo.telegram_file_id
     path = context.config.media_dir / photo.path
     return InputFile(path.read_bytes(), filename=path.name)
+
+
+def shorten(text: str, limit: int) -> str:
+    if limit <= 1:
+        return "…" if text else ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fit(render: Callable[[int], str], limit: int, *, start: int) -> str:
+    """Render with a budget of `start` characters for the longest part, shrinking it until
+    the result fits `limit`. The HTML is never shorter than the text Telegram counts (tags
+    and escapes only add), so fitting the HTML is safe."""
+    budget = start
+    text = render(budget)
+    while len(text) > limit and budget > 0:
+        budget = max(0, budget - (len(text) - limit))
+        text = render(budget)
+    return text

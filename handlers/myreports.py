@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from handlers.common import (
     Caller,
     answer_expired,
+    fit,
     inline,
     load_caller,
     message_of,
@@ -18,6 +19,7 @@ from handlers.common import (
     parse_int,
     photo_source,
     place_label,
+    shorten,
     t,
 )
 from handlers.context import CustomContext
@@ -26,6 +28,8 @@ from storage.models import Report, ReportEvent, ReportPhoto, format_ref
 from storage.reports import count_reports_by, get_report, report_events, report_photos, reports_by
 
 PAGE_SIZE = 5
+TEXT_LIMIT = 4096  # Telegram's message limit, after entity parsing
+NOTE_CHARS = 300  # of each public note in the history, at most
 
 
 def _when(context: CustomContext, moment: datetime) -> str:
@@ -130,21 +134,26 @@ async def _send_detail(
         description=report.description,
         created=_when(context, report.created_at),
     )
-    history = [t(locale, "myreports.history_title")] + [
-        t(
-            locale,
-            "myreports.history_line",
-            when=_when(context, e.at),
-            status=t(locale, f"status.{e.to_status}"),
-            note=e.public_note,
-        )
-        for e in events
-    ]
+
+    def text_with(note_chars: int) -> str:
+        history = [t(locale, "myreports.history_title")] + [
+            t(
+                locale,
+                "myreports.history_line",
+                when=_when(context, e.at),
+                status=t(locale, f"status.{e.to_status}"),
+                note=shorten(e.public_note, note_chars),
+            )
+            for e in events
+        ]
+        return detail + "\n\n" + "\n".join(history)
+
+    text = fit(text_with, TEXT_LIMIT, start=NOTE_CHARS)
     if photos:
         await message.reply_photo(
             photo_source(context, photos[0]), caption=format_ref(report.id or 0)
         )
-    await message.reply_text(detail + "\n\n" + "\n".join(history))
+    await message.reply_text(text)
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

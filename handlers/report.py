@@ -7,7 +7,6 @@ another bot process continues the same conversation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import KeyboardButton, Message, Update
@@ -24,6 +23,7 @@ import prompts
 from handlers.common import (
     Caller,
     answer_expired,
+    fit,
     inline,
     load_caller,
     menu_keyboard,
@@ -31,6 +31,7 @@ from handlers.common import (
     photo_source,
     place_label,
     reply_keyboard,
+    shorten,
     t,
 )
 from handlers.context import CustomContext
@@ -75,24 +76,6 @@ EDITABLE = {
 
 def _cancel_label(locale: str) -> str:
     return t(locale, "buttons.cancel")
-
-
-def shorten(text: str, limit: int) -> str:
-    if limit <= 1:
-        return "…" if text else ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def fit(render: Callable[[int], str], limit: int, *, start: int) -> str:
-    """Render with a budget of `start` characters for the longest part, shrinking it until
-    the result fits `limit`. The HTML is never shorter than the text Telegram counts (tags
-    and escapes only add), so fitting the HTML is safe."""
-    budget = start
-    text = render(budget)
-    while len(text) > limit and budget > 0:
-        budget = max(0, budget - (len(text) - limit))
-        text = render(budget)
-    return text
 
 
 # --- prompts for each step -------------------------------------------------------------

@@ -9,8 +9,9 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.sandbox import Person, Sandbox, make_photo
+from storage.lifecycle import transition
 from storage.models import Person as PersonRow
-from storage.models import Report, ReportDraft, ReportEvent, ReportPhoto
+from storage.models import Report, ReportDraft, ReportEvent, ReportPhoto, ReportStatus
 from tests.conversation.conftest import Bot, onboard
 
 
@@ -179,3 +180,28 @@ async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
         assert (await session.exec(select(Report))).all() == []
     leftovers = await asyncio.to_thread(lambda: list(Path(bot.media_dir).rglob("*.jpg")))
     assert leftovers == [], "a cancelled draft's photos are deleted"
+
+
+async def test_a_long_history_still_fits_one_message(bot: Bot, resident: Person) -> None:
+    await onboard(resident)
+    await report_until_review(resident, words="字" * 1000)
+    await resident.tap("✅ 确认提交")
+    await resident.expect_message(containing="R-000001")
+    async with bot.session() as session:  # four public steps, each with the longest note
+        report = (await session.exec(select(Report))).one()
+        for step in ("accepted", "planned", "in_progress", "resolved"):
+            report = await transition(
+                session,
+                report_id=report.id or 0,
+                expected_version=report.version,
+                to=ReportStatus(step),
+                actor_id=None,
+                now=bot.clock(),
+                public_note="注" * 1000,
+            )
+    await resident.send("/myreports")
+    await resident.expect_message(containing="您的报告共 1 份")
+    await resident.tap("R-000001 · 已解决")
+    detail = await resident.expect_message(containing="进展")
+    assert len(detail.text) <= 4096
+    assert detail.text.count("已解决") >= 2  # the status line and the last history line
