@@ -177,6 +177,10 @@ class SandboxState:
         self._group_counter += 1
         return str(13_900_000_000_000_000 + self._group_counter)
 
+    def unanswered_taps(self) -> list[CallbackQueryRecord]:
+        """Button presses the bot never answered (a real client shows a spinner for those)."""
+        return [q for q in self.callback_queries.values() if not q.answered]
+
     def notify(self) -> None:
         """Wake everything waiting in :meth:`wait_for`."""
         event, self._changed = self._changed, asyncio.Event()

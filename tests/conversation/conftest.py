@@ -89,6 +89,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     yield sandbox
     await sandbox.stop()
     assert sandbox.rejections == [], f"the sandbox rejected requests: {sandbox.rejections}"
+    assert sandbox.unanswered_taps() == [], "every button press gets an answer"
 
 
 @pytest.fixture
