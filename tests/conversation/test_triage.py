@@ -320,7 +320,7 @@ async def test_low_rating_reopens_and_tells_planners(
     await resident.expect_message(containing="真的修好了吗")
     await resident.tap("⭐")
     await resident.expect_message(containing="已重新打开")
-    await planner.expect_message(containing=f"says {ref} is not fixed (1 stars)")
+    await planner.expect_message(containing=f"says {ref} is not fixed (1 star)")
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
     assert report.status == "reopened"
@@ -437,9 +437,9 @@ async def test_stats_and_export_for_planners(
     await submit(resident, seed=1)
     await planner.send("/stats")
     stats = await planner.expect_message(containing="Last 30 days")
-    assert "1 reports received" in stats.text
+    assert "1 report received" in stats.text
     await planner.send("/export")
-    document = await planner.expect_message(containing="1 reports (no personal data)")
+    document = await planner.expect_message(containing="1 report (no personal data)")
     assert document.method == "sendDocument"
 
 
