@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +16,7 @@ from storage.roles import planners_of
 S = ReportStatus
 
 
-def _untriaged() -> object:
+def _untriaged() -> ColumnElement[bool]:
     """Submitted, or asked for more information and answered since."""
     return or_(
         col(Report.status) == S.SUBMITTED,
@@ -32,7 +32,7 @@ async def next_in_inbox(
         select(Report)
         .where(
             col(Report.community_id).in_(list(community_ids)),
-            _untriaged(),  # type: ignore[arg-type]
+            _untriaged(),
             col(Report.id) > after_id,
         )
         .order_by(col(Report.id))
@@ -45,7 +45,7 @@ async def count_inbox(session: AsyncSession, *, community_ids: Sequence[int]) ->
     query = (
         select(func.count())
         .select_from(Report)
-        .where(col(Report.community_id).in_(list(community_ids)), _untriaged())  # type: ignore[arg-type]
+        .where(col(Report.community_id).in_(list(community_ids)), _untriaged())
     )
     return (await session.exec(query)).one()
 
@@ -58,7 +58,7 @@ async def overdue_reports(
         select(Report)
         .where(
             col(Report.community_id).in_(list(community_ids)),
-            _untriaged(),  # type: ignore[arg-type]
+            _untriaged(),
             col(Report.created_at) <= now - timedelta(hours=hours),
         )
         .order_by(col(Report.id))
