@@ -1,0 +1,147 @@
+"""The inbox queue, planners' pending input and the outbox, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.inbox import (
+    attach_answer,
+    awaiting_answer,
+    clear_pending,
+    count_inbox,
+    get_pending,
+    has_pending,
+    next_in_inbox,
+    overdue_reports,
+    queue_overdue_notices,
+    set_pending,
+)
+from storage.lifecycle import transition
+from storage.models import OutboxStatus, ReportStatus
+from storage.outbox import (
+    count_by_status,
+    due_messages,
+    enqueue,
+    mark_blocked,
+    mark_sent,
+    postpone,
+)
+from storage.roles import create_invite, redeem_invite
+from tests.factories import NOW, make_community, make_person, make_report
+
+
+async def test_inbox_order_skip_and_the_needs_info_round_trip(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    community = await make_community(session)
+    assert community.id is not None
+    reporter = await make_person(session, community=community)
+    first = await make_report(session, media_dir=tmp_path, reporter=reporter)
+    second = await make_report(session, media_dir=tmp_path, reporter=reporter)
+    assert first.id is not None
+    assert second.id is not None
+    ids = [community.id]
+    assert (await next_in_inbox(session, community_ids=ids)) == first
+    assert (await next_in_inbox(session, community_ids=ids, after_id=first.id)) == second
+    assert await next_in_inbox(session, community_ids=[community.id + 999]) is None
+    await transition(
+        session,
+        report_id=first.id,
+        expected_version=1,
+        to=ReportStatus.NEEDS_INFO,
+        actor_id=None,
+        now=NOW,
+        public_note="Which building?",
+    )
+    assert await count_inbox(session, community_ids=ids) == 1  # waiting for the answer
+    assert reporter.id is not None
+    waiting = await awaiting_answer(session, person_id=reporter.id)
+    assert waiting is not None
+    assert waiting.id == first.id
+    await attach_answer(session, report=waiting, person=reporter, text="No. 12", now=NOW)
+    assert await count_inbox(session, community_ids=ids) == 2  # back in the inbox
+    assert await awaiting_answer(session, person_id=reporter.id) is None
+
+
+async def test_overdue_and_the_morning_notices(session: AsyncSession, tmp_path: Path) -> None:
+    community = await make_community(session)
+    assert community.id is not None
+    planner = await make_person(session, community=community)
+    invite = await create_invite(session, community_id=community.id, created_by=None, now=NOW)
+    await redeem_invite(session, code=invite.code, person=planner, now=NOW)
+    report = await make_report(
+        session, media_dir=tmp_path, reporter=await make_person(session, community=community)
+    )
+    later = NOW + timedelta(hours=48)
+    assert await overdue_reports(session, community_ids=[community.id], now=later, hours=49) == []
+    assert await overdue_reports(session, community_ids=[community.id], now=later, hours=48) == [
+        report
+    ]
+    assert await queue_overdue_notices(session, now=later, hours=48, day="2026-11-04") == 1
+    assert await queue_overdue_notices(session, now=later, hours=48, day="2026-11-04") == 0
+    assert await queue_overdue_notices(session, now=later, hours=48, day="2026-11-05") == 1
+
+
+async def test_pending_input_expires(session: AsyncSession, tmp_path: Path) -> None:
+    report = await make_report(session, media_dir=tmp_path)
+    planner = await make_person(session)
+    assert planner.id is not None
+    assert report.id is not None
+    await set_pending(
+        session, person_id=planner.id, action="ni", report_id=report.id, expected_version=1, now=NOW
+    )
+    assert await has_pending(session, telegram_id=planner.telegram_id)
+    assert await get_pending(session, person_id=planner.id, now=NOW + timedelta(minutes=29))
+    assert await get_pending(session, person_id=planner.id, now=NOW + timedelta(minutes=30)) is None
+    assert not await has_pending(session, telegram_id=planner.telegram_id)
+    await set_pending(
+        session, person_id=planner.id, action="ni", report_id=report.id, expected_version=1, now=NOW
+    )
+    assert await clear_pending(session, person_id=planner.id)
+    assert not await clear_pending(session, person_id=planner.id)
+
+
+async def test_outbox_due_postponed_sent_blocked(session: AsyncSession) -> None:
+    alice = await make_person(session)
+    bob = await make_person(session)
+    first = await enqueue(session, person=alice, kind="status", params={"n": 1}, now=NOW)
+    again = await enqueue(session, person=alice, kind="status", params={}, now=NOW, dedupe_key="k")
+    assert (
+        await enqueue(session, person=alice, kind="status", params={}, now=NOW, dedupe_key="k")
+        is None
+    )
+    to_bob = await enqueue(session, person=bob, kind="status", params={}, now=NOW)
+    assert first is not None
+    assert again is not None
+    assert to_bob is not None
+    assert [m.id for m in await due_messages(session, now=NOW, limit=10)] == [
+        first.id,
+        again.id,
+        to_bob.id,
+    ]
+    assert first.id is not None
+    await postpone(
+        session,
+        message_id=first.id,
+        until=NOW + timedelta(seconds=5),
+        error="429",
+        count_attempt=False,
+    )
+    assert [m.id for m in await due_messages(session, now=NOW, limit=10)] == [again.id, to_bob.id]
+    assert again.id is not None
+    await mark_sent(session, message_id=again.id, telegram_message_id=77, now=NOW)
+    assert to_bob.id is not None
+    await mark_blocked(session, message_id=to_bob.id, chat_id=bob.telegram_id)
+    await session.refresh(bob)
+    assert bob.unreachable
+    assert await enqueue(session, person=bob, kind="status", params={}, now=NOW) is None
+    assert await count_by_status(session) == {
+        OutboxStatus.PENDING: 1,
+        OutboxStatus.SENT: 1,
+        OutboxStatus.BLOCKED: 1,
+    }
+    later = NOW + timedelta(seconds=5)
+    assert [m.id for m in await due_messages(session, now=later, limit=10)] == [first.id]
