@@ -97,7 +97,8 @@ async def send_card(
         duplicates=[_duplicate_line(locale, c) for c in duplicates],
     )
     rows = _triage_rows(actor, report, duplicates) if inbox else _stage_rows(actor, report)
-    await context.bot.send_message(chat_id, text, reply_markup=inline(rows))
+    markup = inline(rows) if rows else None  # a finished report has no next stage
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 def _duplicate_line(locale: str, candidate: Candidate) -> str:

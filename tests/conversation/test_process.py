@@ -21,7 +21,8 @@ ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
-def environment(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
+def environment(sandbox: Sandbox, tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The bot's environment, on SQLite and (when the server is there) on PostgreSQL."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -30,7 +31,7 @@ def environment(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
     env.update(
         TELEGRAM_BOT_TOKEN=sandbox.token,
         TELEGRAM_API_BASE_URL=sandbox.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        DATABASE_URL=database_url,
         MEDIA_DIR=str(tmp_path / "media"),
         PYTHONPATH=str(ROOT),
     )

@@ -215,6 +215,9 @@ async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
     assert len(after) == 1
     statuses = [m.params["status"] for m in await sent_to(bot, resident.user_id, "status")]
     assert statuses == ["accepted", "planned", "in_progress", "resolved", "closed"]
+    await planner.send(f"/report {ref}")  # a closed report: its card, and no next stage
+    closed = await planner.expect_message(containing=f"{ref} · closed")
+    assert closed.buttons() == []
 
 
 async def test_duplicate_suggested_merged_and_both_hear_of_the_resolution(
