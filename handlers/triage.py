@@ -510,7 +510,7 @@ async def _store_after_photo(context: CustomContext, message: Message, report: R
 def build_input_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
     """For the group that runs before the features (see bot/app.py)."""
     private = filters.ChatType.PRIVATE & ~filters.COMMAND
-    return [MessageHandler(private & (filters.TEXT | filters.PHOTO), on_planner_input)]
+    return [MessageHandler(private, on_planner_input)]
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

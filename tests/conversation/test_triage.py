@@ -301,6 +301,8 @@ async def test_needs_info_round_trip(
     await planner.expect_message(containing=ref)
     await planner.tap("❓ Needs info")
     await planner.expect_message(containing="type your question")
+    await planner.send_sticker()  # not an answer: asked again, the question stays open
+    await planner.expect_message(containing="Please answer with text")
     await planner.send("Which building is it behind?")
     await planner.expect_message(containing="is now: needs more information")
     await planner.expect_message(containing="inbox is empty")
