@@ -24,27 +24,18 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
+def _count_lines(locale: str, prefix: str, order: list[str], counts: dict[str, int]) -> list[str]:
+    """`label: count` lines in the order of `order`, for the non-zero counts."""
+    return [
+        t(locale, "stats.count_line", label=t(locale, f"{prefix}.{code}"), count=counts[code])
+        for code in order
+        if counts.get(code)
+    ]
+
+
 def render_stats(locale: str, stats: Stats) -> str:
-    statuses = [
-        t(
-            locale,
-            "stats.count_line",
-            label=t(locale, f"status.{s.value}"),
-            count=stats.by_status[s],
-        )
-        for s in ReportStatus
-        if stats.by_status.get(s)
-    ]
-    categories = [
-        t(
-            locale,
-            "stats.count_line",
-            label=t(locale, f"category.{c.value}"),
-            count=stats.by_category[c],
-        )
-        for c in Category
-        if stats.by_category.get(c)
-    ]
+    statuses = _count_lines(locale, "status", [s.value for s in ReportStatus], stats.by_status)
+    categories = _count_lines(locale, "category", [c.value for c in Category], stats.by_category)
     median = stats.median_hours_to_first_response
     return t(
         locale,

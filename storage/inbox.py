@@ -10,8 +10,7 @@ from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
-from storage.outbox import enqueue
-from storage.roles import planners_of
+from storage.outbox import enqueue, enqueue_to_planners
 
 S = ReportStatus
 
@@ -95,15 +94,13 @@ async def attach_answer(
     report.awaiting_info = False
     report.updated_at = now
     session.add(report)
-    if report.community_id is not None:
-        for planner in await planners_of(session, community_id=report.community_id):
-            await enqueue(
-                session,
-                person=planner,
-                kind="info_received",
-                params={"report_id": report.id},
-                now=now,
-            )
+    await enqueue_to_planners(
+        session,
+        community_id=report.community_id,
+        kind="info_received",
+        params={"report_id": report.id},
+        now=now,
+    )
 
 
 async def set_pending(

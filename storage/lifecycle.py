@@ -26,8 +26,7 @@ from storage.models import (
     ReportFollower,
     ReportStatus,
 )
-from storage.outbox import enqueue
-from storage.roles import planners_of
+from storage.outbox import enqueue, enqueue_to_planners
 
 S = ReportStatus
 ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
@@ -277,16 +276,15 @@ async def rate(
     if stars is not None:
         report.rating, report.rated_at = stars, now
         session.add(report)
-    if not satisfied and report.community_id is not None:
-        for planner in await planners_of(session, community_id=report.community_id):
-            await enqueue(
-                session,
-                person=planner,
-                kind="reopened",
-                params={"report_id": report_id, "stars": stars},
-                now=now,
-                dedupe_key=f"reopened:{report_id}:{report.version}:{planner.id}",
-            )
+    if not satisfied:
+        await enqueue_to_planners(
+            session,
+            community_id=report.community_id,
+            kind="reopened",
+            params={"report_id": report_id, "stars": stars},
+            now=now,
+            dedupe_key=f"reopened:{report_id}:{report.version}",
+        )
     return report
 
 

@@ -14,6 +14,7 @@ from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus, Person
+from storage.roles import planners_of
 
 MAX_ATTEMPTS = 8
 
@@ -49,6 +50,31 @@ async def enqueue(
     session.add(message)
     await session.flush()
     return message
+
+
+async def enqueue_to_planners(
+    session: AsyncSession,
+    *,
+    community_id: int | None,
+    kind: str,
+    params: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> int:
+    """Queue the same message to every planner of a community; returns how many were queued.
+
+    With a dedupe key, each planner's row gets `<key>:<planner id>`.
+    """
+    if community_id is None:
+        return 0
+    queued = 0
+    for planner in await planners_of(session, community_id=community_id):
+        key = None if dedupe_key is None else f"{dedupe_key}:{planner.id}"
+        message = await enqueue(
+            session, person=planner, kind=kind, params=params, now=now, dedupe_key=key
+        )
+        queued += message is not None
+    return queued
 
 
 async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> list[OutboxMessage]:
