@@ -49,6 +49,7 @@ from storage.drafts import (
     discard_draft,
     draft_photos,
     get_draft,
+    go_back,
     go_to,
     over_hourly_limit,
     set_category,
@@ -87,7 +88,7 @@ async def prompt_step(
     """Ask the question of the draft's current step (one question at a time)."""
     locale, message = caller.locale, message_of(update)
     step = ReportStep(draft.step)
-    cancel = _cancel_label(locale)
+    cancel, back = _cancel_label(locale), t(locale, "buttons.back_step")
     if step is ReportStep.PHOTOS:
         assert draft.id is not None
         async with context.session() as session:
@@ -102,18 +103,18 @@ async def prompt_step(
     elif step is ReportStep.WHERE:
         share = KeyboardButton(t(locale, "buttons.share_location"), request_location=True)
         await message.reply_text(
-            t(locale, "report.ask_place"), reply_markup=reply_keyboard([[share], [cancel]])
+            t(locale, "report.ask_place"), reply_markup=reply_keyboard([[share], [back, cancel]])
         )
     elif step is ReportStep.CATEGORY:
         rows = [
             [(t(locale, f"category.{c.value}"), f"d:{draft.id}:cat:{c.value}")] for c in Category
         ]
-        rows.append([(cancel, f"d:{draft.id}:x")])
+        rows.append([(back, f"d:{draft.id}:prev"), (cancel, f"d:{draft.id}:x")])
         await message.reply_text(t(locale, "report.ask_category"), reply_markup=inline(rows))
     elif step is ReportStep.DESCRIPTION:
         await message.reply_text(
             t(locale, "report.ask_description", max=MAX_DESCRIPTION),
-            reply_markup=reply_keyboard([[t(locale, "buttons.skip")], [cancel]]),
+            reply_markup=reply_keyboard([[t(locale, "buttons.skip")], [back, cancel]]),
         )
     else:
         await send_review(update, context, caller, draft)
@@ -262,6 +263,9 @@ async def on_message(update: Update, context: CustomContext) -> None:
         return
     if message.text and prompts.matches_button(message.text, "buttons.cancel"):
         await cancel(update, context)
+        return
+    if message.text and prompts.matches_button(message.text, "buttons.back_step"):
+        await _previous_step(update, context, caller)
         return
     step = ReportStep(draft.step)
     if step is ReportStep.PHOTOS:
@@ -504,6 +508,15 @@ async def _on_description_step(
     await _next_step(update, context, caller)
 
 
+async def _previous_step(update: Update, context: CustomContext, caller: Caller) -> None:
+    """Undo one step: ask the previous question again (its answer is kept until replaced)."""
+    async with context.session() as session:
+        draft = await get_draft(session, person_id=caller.id)
+        assert draft is not None
+        await go_back(session, draft=draft, now=context.now())
+    await prompt_step(update, context, caller, draft)
+
+
 async def _next_step(update: Update, context: CustomContext, caller: Caller) -> None:
     """Advance the draft and ask the next question."""
     try:
@@ -538,6 +551,10 @@ async def on_draft_button(update: Update, context: CustomContext) -> None:
         await cancel(update, context)
     elif action == "cat" and step is ReportStep.CATEGORY and arg in set(Category):
         await _choose_category(update, context, caller, Category(arg))
+    elif action == "prev" and step is ReportStep.CATEGORY and arg is None:
+        await query.answer()
+        await _clear_buttons(update)
+        await _previous_step(update, context, caller)
     elif step is not ReportStep.REVIEW:
         await answer_expired(update, caller.locale)
     elif action == "ok" and arg is None:

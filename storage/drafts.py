@@ -131,6 +131,14 @@ async def advance(session: AsyncSession, *, draft: ReportDraft, now: datetime) -
     return await go_to(session, draft=draft, step=step, now=now, editing=False)
 
 
+async def go_back(session: AsyncSession, *, draft: ReportDraft, now: datetime) -> ReportStep:
+    """One step back (never before the photos); what was given there is kept."""
+    index = STEP_ORDER.index(ReportStep(draft.step))
+    return await go_to(
+        session, draft=draft, step=STEP_ORDER[max(index - 1, 0)], now=now, editing=False
+    )
+
+
 async def go_to(
     session: AsyncSession, *, draft: ReportDraft, step: ReportStep, now: datetime, editing: bool
 ) -> ReportStep:

@@ -205,3 +205,39 @@ async def test_a_long_history_still_fits_one_message(bot: Bot, resident: Person)
     detail = await resident.expect_message(containing="进展")
     assert len(detail.text) <= 4096
     assert detail.text.count("已解决") >= 2  # the status line and the last history line
+
+
+async def test_every_step_can_go_back_one(bot: Bot, resident: Person) -> None:
+    await onboard(resident)
+    await resident.tap("📷 报告角落问题")
+    await resident.expect_message(containing="第 1 步")
+    await resident.send_photo(make_photo(seed=1))
+    await resident.expect_message(containing="已收到 1 张照片")
+    await resident.tap("➡ 照片好了，下一步")
+    await resident.expect_message(containing="第 2 步")
+    await resident.tap("⬅ 上一步")  # back to the photos, which are kept
+    await resident.expect_message(containing="已收到 1 张照片")
+    await resident.tap("➡ 照片好了，下一步")
+    await resident.expect_message(containing="第 2 步")
+    await resident.send_location(31.2069, 121.4273)
+    await resident.expect_message(containing="第 3 步")
+    await resident.tap("⬅ 上一步")  # the inline one on the category question
+    await resident.expect_message(containing="第 2 步")
+    await resident.send("幸福路12号楼后面")
+    await resident.expect_message(containing="第 3 步")
+    await resident.tap("🌳 绿化")
+    await resident.expect_message(containing="第 4 步")
+    await resident.tap("⬅ 上一步")
+    await resident.expect_message(containing="第 3 步")
+    await resident.tap("💡 照明与安全")
+    await resident.expect_message(containing="第 4 步")
+    await resident.tap("➡ 跳过")
+    review = await resident.expect_message(containing="请确认您的报告")
+    assert "幸福路12号楼后面" in review.text
+    assert "💡 照明与安全" in review.text
+    await resident.tap("✅ 确认提交")
+    await resident.expect_message(containing="R-000001")
+    async with bot.session() as session:
+        report = (await session.exec(select(Report))).one()
+        photos = (await session.exec(select(ReportPhoto))).all()
+    assert (report.category, report.address, len(photos)) == ("lighting", "幸福路12号楼后面", 1)
