@@ -155,3 +155,11 @@ async def make_planner(admin: Person, planner: Person, *, community: str = "xinh
     code = invite.text.split("/join ", 1)[1].split()[0]
     await planner.send(f"/join {code}")
     await planner.expect_message(containing="planner of")
+
+
+@pytest.fixture
+async def planner(bot: Bot, sandbox: Sandbox, admin: Person) -> Person:
+    """Li, a planner of Xinhua Road Community (invited by the admin, joined with the code)."""
+    li = sandbox.person(user_id=3001, first_name="Li", language_code="en")
+    await make_planner(admin, li)
+    return li

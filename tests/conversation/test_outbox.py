@@ -10,7 +10,7 @@ from bot.sandbox import Person, Sandbox, make_photo
 from storage.lifecycle import transition
 from storage.models import OutboxMessage, Report, ReportStatus
 from storage.models import Person as PersonRow
-from tests.conversation.conftest import Bot, make_planner, onboard
+from tests.conversation.conftest import Bot, onboard
 from tests.conversation.test_triage import accept, submit, to_stage
 
 
@@ -67,10 +67,8 @@ async def test_a_5xx_is_retried_and_the_notice_arrives_once(
 
 
 async def test_a_blocked_resident_is_marked_unreachable(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await submit(resident, seed=1)
     sandbox.block(resident.user_id)

@@ -147,10 +147,8 @@ async def test_a_planner_of_another_community_is_refused(
 
 
 async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await submit(resident, seed=1)
 
@@ -221,10 +219,8 @@ async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
 
 
 async def test_duplicate_suggested_merged_and_both_hear_of_the_resolution(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person, alice: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person, alice: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     await onboard(alice, english=True)
     first = await submit(resident, seed=1)
@@ -251,10 +247,8 @@ async def test_duplicate_suggested_merged_and_both_hear_of_the_resolution(
 
 
 async def test_merging_into_itself_or_its_duplicate_is_refused(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     first = await submit(resident, seed=1)
     await planner.send("/inbox")
@@ -291,10 +285,8 @@ async def test_two_planners_racing_on_one_report(
 
 
 async def test_needs_info_round_trip(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await submit(resident, seed=1)
     await planner.send("/inbox")
@@ -316,10 +308,8 @@ async def test_needs_info_round_trip(
 
 
 async def test_low_rating_reopens_and_tells_planners(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await resolve_one(planner, resident)
     await resident.expect_message(containing="真的修好了吗")
@@ -348,10 +338,8 @@ async def run_job(bot: Bot, name: str) -> None:
 
 
 async def test_no_answer_in_seven_days_closes_it(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     await resolve_one(planner, resident)
     await resident.expect_message(containing="真的修好了吗")
@@ -369,10 +357,8 @@ async def test_no_answer_in_seven_days_closes_it(
 
 
 async def test_morning_message_lists_overdue_reports(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await submit(resident, seed=1)
     await run_job(bot, MORNING_JOB)
@@ -386,10 +372,8 @@ async def test_morning_message_lists_overdue_reports(
 
 
 async def test_notifications_survive_429_bursts_exactly_once(
-    bot: Bot, sandbox: Sandbox, admin: Person
+    bot: Bot, sandbox: Sandbox, planner: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     residents = [
         sandbox.person(user_id=5000 + n, first_name=f"R{n}", language_code="zh-hans")
         for n in range(4)
@@ -434,10 +418,8 @@ async def test_notifications_survive_429_bursts_exactly_once(
 
 
 async def test_stats_and_export_for_planners(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     await submit(resident, seed=1)
     await planner.send("/stats")
@@ -449,10 +431,8 @@ async def test_stats_and_export_for_planners(
 
 
 async def test_a_forgotten_question_does_not_swallow_later_messages(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await submit(resident, seed=1)
     await planner.send("/inbox")
@@ -474,10 +454,8 @@ async def test_a_forgotten_question_does_not_swallow_later_messages(
 
 
 async def test_decline_with_a_template_or_a_typed_reason(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     first = await submit(resident, seed=1)
     second = await submit(resident, seed=2, at=(31.2080, 121.4280))
@@ -506,10 +484,8 @@ async def test_decline_with_a_template_or_a_typed_reason(
 
 
 async def test_the_morning_list_is_caught_up_after_a_late_start(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
 ) -> None:
-    planner = sandbox.person(user_id=3001, first_name="Li", language_code="en")
-    await make_planner(admin, planner)
     await onboard(resident)
     ref = await submit(resident, seed=1)
     bot.clock.advance(hours=49)  # now past 08:30 local, and the report is overdue
