@@ -470,34 +470,28 @@ async def send_message(s: SandboxState, p: Params) -> Any:
 async def send_photo(s: SandboxState, p: Params) -> Any:
     chat = s.find_chat(p.require("chat_id"))
     content: JsonDict = {"photo": _photo_sizes(s, p.require("photo"), p.files)}
-    source, caption = _caption_content(p, content)
     if p.get_bool("has_spoiler"):
         content["has_media_spoiler"] = True
-    reply = _reply_to(s, chat, p)
-    stored = _deliver(
-        s,
-        chat,
-        "sendPhoto",
-        content,
-        source=source,
-        plain=caption or "",
-        caption=caption,
-        markup=_markup(p),
-        reply=reply,
-    )
-    return _out(stored)
+    return _deliver_with_caption(s, chat, p, "sendPhoto", content)
 
 
 @_method("sendDocument")
 async def send_document(s: SandboxState, p: Params) -> Any:
     chat = s.find_chat(p.require("chat_id"))
     content: JsonDict = {"document": _document(s, p.require("document"), p.files)}
+    return _deliver_with_caption(s, chat, p, "sendDocument", content)
+
+
+def _deliver_with_caption(
+    s: SandboxState, chat: ChatState, p: Params, method: str, content: JsonDict
+) -> Any:
+    """Store a captioned file message (photo or document) and return it as Telegram would."""
     source, caption = _caption_content(p, content)
     reply = _reply_to(s, chat, p)
     stored = _deliver(
         s,
         chat,
-        "sendDocument",
+        method,
         content,
         source=source,
         plain=caption or "",
