@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -105,7 +106,12 @@ def build_application(
     20/min per group, and up to 3 retries of a 429).
     """
     engine = engine or make_engine(settings.database_url)
-    sender = OutboxSender(engine, clock)
+    sender = OutboxSender(
+        engine,
+        clock,
+        claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
+        retention=timedelta(days=settings.outbox_retention_days),
+    )
 
     async def post_init(application: MicrospaceApp) -> None:
         await _register_commands(application)

@@ -1,15 +1,21 @@
-"""The outbox sender: drains `outbox_message` rows to Telegram, at its limits, exactly once.
+"""The outbox sender: claims due `outbox_message` rows, sends them at Telegram's limits, marks them.
 
 Rows are written by storage in the same transaction as the change that causes them. The
-sender renders each in the recipient's locale, sends it through the bot (whose
-AIORateLimiter paces requests and retries 429s), and records the outcome in its own
-transaction right after Telegram answered:
+sender claims a batch (`pending -> sending`, committed), renders each row in the recipient's
+locale, sends it through the bot (whose AIORateLimiter paces requests and retries 429s), and
+records the outcome in its own transaction right after Telegram answered:
 
-- sent: marked sent with Telegram's message id; never sent again, also after a crash;
-- 429 beyond the rate limiter's retries: postponed by `retry_after`, not counted as a failure;
-- network errors and 5xx: retried with exponential backoff, at most MAX_ATTEMPTS times;
+- sent: marked sent with Telegram's message id;
+- 429 beyond the rate limiter's retries: back to pending after `retry_after`, the claim given
+  back (not a failure), and the rest of the batch released unsent;
+- network errors and 5xx: back to pending with exponential backoff, at most MAX_ATTEMPTS times;
 - "bot was blocked by the user": the person is marked unreachable and their rows stop;
 - any other 400: the row is marked failed with Telegram's description (a bug to look at).
+
+What holds (storage/outbox.py says it once, with the tests that prove it): nothing is lost,
+and a row is sent twice only if its process died between Telegram's answer and the mark.
+Rows a dead sender left in `sending` go back to pending after `claim_timeout`; sent rows are
+deleted after `retention`. Both run here, at most once a minute.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,9 +37,26 @@ import prompts
 from handlers.context import Clock
 from storage.db import session_scope
 from storage.models import OutboxMessage, format_ref
-from storage.outbox import backoff, due_messages, mark_blocked, mark_failed, mark_sent, postpone
+from storage.outbox import (
+    backoff,
+    claim_due,
+    mark_blocked,
+    mark_failed,
+    mark_sent,
+    postpone,
+    prune_sent,
+    release,
+    sweep_stale_claims,
+)
 
 logger = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY = timedelta(minutes=1)
+
+
+def sender_name() -> str:
+    """Who claims a row: host, process id and a nonce (a restarted process is someone else)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -80,13 +106,20 @@ class OutboxSender:
         *,
         batch: int = 30,
         idle_seconds: float = 1.0,
+        claim_timeout: timedelta = timedelta(minutes=5),
+        retention: timedelta = timedelta(days=30),
+        name: str | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._batch = batch
         self._idle = idle_seconds
+        self._claim_timeout = claim_timeout
+        self._retention = retention
+        self.name = name or sender_name()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._next_housekeeping = clock()
 
     def wake(self) -> None:
         self._wake.set()
@@ -106,25 +139,59 @@ class OutboxSender:
     async def _run(self, bot: Bot) -> None:
         while True:
             try:
-                sent = await self.drain_once(bot)
+                await self.housekeeping()
+                handled = await self.drain_once(bot)
             except Exception:  # the sender must survive anything one row or the db throws
                 logger.exception("outbox: drain failed; retrying shortly")
-                sent = 0
-            if sent == 0:
+                handled = 0
+            if handled == 0:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
 
-    async def drain_once(self, bot: Bot) -> int:
-        """Send what is due now; returns how many rows were handled."""
+    async def housekeeping(self, *, force: bool = False) -> None:
+        """Return dead senders' claims to pending and prune old sent rows (once a minute)."""
+        now = self._clock()
+        if not force and now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + HOUSEKEEPING_EVERY
         async with session_scope(self._engine) as session:
-            rows = await due_messages(session, now=self._clock(), limit=self._batch)
-        for row in rows:
-            pause = await self._send(bot, row)
-            if pause is not None:  # Telegram asked us to slow down: stop this batch
-                await asyncio.sleep(pause)
-                break
+            swept = await sweep_stale_claims(session, now=now, claim_timeout=self._claim_timeout)
+            pruned = await prune_sent(session, now=now, retention=self._retention)
+        if swept:
+            logger.warning("outbox: %d rows left in sending by a dead sender, queued again", swept)
+        if pruned:
+            logger.info("outbox: pruned %d sent rows older than %s", pruned, self._retention)
+
+    async def drain_once(self, bot: Bot) -> int:
+        """Claim what is due now and send it; returns how many rows were claimed."""
+        async with session_scope(self._engine) as session:
+            rows = await claim_due(session, now=self._clock(), limit=self._batch, claimer=self.name)
+        unsent: list[int | None] = [row.id for row in rows]
+        try:
+            for row in rows:
+                unsent.remove(row.id)
+                pause = await self._send(bot, row)
+                if pause is not None:  # Telegram asked us to slow down: give the rest back
+                    await self._release(unsent, until=self._clock() + timedelta(seconds=pause))
+                    unsent = []
+                    await asyncio.sleep(pause)
+                    break
+        finally:
+            # Stopped or failed mid-batch: rows never tried are given back at once. The row
+            # being sent when a cancel arrived stays claimed: whether Telegram got it is
+            # unknown, so the sweeper sends it again after the claim timeout.
+            if unsent:
+                try:
+                    await self._release(unsent, until=self._clock())
+                except Exception:
+                    logger.exception("outbox: %d claims not given back; swept later", len(unsent))
         return len(rows)
+
+    async def _release(self, message_ids: list[int | None], *, until: datetime) -> None:
+        ids = [i for i in message_ids if i is not None]
+        async with session_scope(self._engine) as session:
+            await release(session, message_ids=ids, claimer=self.name, until=until)
 
     async def _send(self, bot: Bot, row: OutboxMessage) -> float | None:
         assert row.id is not None
@@ -132,7 +199,9 @@ class OutboxSender:
             text, markup = render(row)
         except (ValueError, KeyError) as exc:
             async with session_scope(self._engine) as session:
-                await mark_failed(session, message_id=row.id, error=f"render: {exc}")
+                await mark_failed(
+                    session, message_id=row.id, claimer=self.name, error=f"render: {exc}"
+                )
             return None
         try:
             sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
@@ -143,20 +212,28 @@ class OutboxSender:
         except Forbidden as exc:
             logger.info("outbox: chat %s blocked the bot (%s)", row.chat_id, exc.message)
             async with session_scope(self._engine) as session:
-                await mark_blocked(session, message_id=row.id, chat_id=row.chat_id)
+                await mark_blocked(
+                    session, message_id=row.id, claimer=self.name, chat_id=row.chat_id
+                )
             return None
         except BadRequest as exc:
             logger.error("outbox: row %s refused by Telegram: %s", row.id, exc.message)
             async with session_scope(self._engine) as session:
-                await mark_failed(session, message_id=row.id, error=exc.message)
+                await mark_failed(session, message_id=row.id, claimer=self.name, error=exc.message)
             return None
         except (NetworkError, TelegramError) as exc:
             await self._postpone(row, backoff(row.attempts), str(exc), count=True)
             return None
         async with session_scope(self._engine) as session:
-            await mark_sent(
-                session, message_id=row.id, telegram_message_id=sent.message_id, now=self._clock()
+            marked = await mark_sent(
+                session,
+                message_id=row.id,
+                claimer=self.name,
+                telegram_message_id=sent.message_id,
+                now=self._clock(),
             )
+        if not marked:
+            logger.warning("outbox: row %s was sent after its claim had timed out", row.id)
         return None
 
     async def _postpone(
@@ -167,6 +244,7 @@ class OutboxSender:
             await postpone(
                 session,
                 message_id=row.id,
+                claimer=self.name,
                 until=self._clock() + delay,
                 error=error,
                 count_attempt=count,

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     first_response_hours: int = Field(default=48, ge=1)
     departments: Annotated[tuple[str, ...], NoDecode] = DEPARTMENT_CODES
     planner_morning_time: time = time(8, 30)
+    outbox_claim_timeout_seconds: int = Field(default=300, ge=5)
+    outbox_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -213,7 +213,12 @@ class FollowReason(StrEnum):
 
 
 class OutboxStatus(StrEnum):
+    """pending -> sending (claimed, committed) -> sent, failed, blocked, or pending again.
+
+    A 429 or a transient error puts the row back to pending with a later `not_before`."""
+
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     BLOCKED = "blocked"
     FAILED = "failed"
@@ -254,6 +259,23 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The due query: pending rows by `not_before`; sent rows (the bulk) are not in it.
+        Index(
+            "ix_outbox_message_due",
+            "not_before",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # The sweeper: rows claimed by a sender that may have died.
+        Index(
+            "ix_outbox_message_claimed",
+            "claimed_at",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
@@ -263,8 +285,12 @@ class OutboxMessage(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str | None = Field(default=None, unique=True, max_length=128)
     status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
-    attempts: int = 0
-    not_before: datetime = _ts(index=True)
+    attempts: int = (
+        0  # claims so far; a 429's claim is given back (Telegram's pacing is no failure)
+    )
+    not_before: datetime = _ts()
+    claimed_at: datetime | None = _ts(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)  # the sender (host:pid:nonce)
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
     telegram_message_id: int | None = None

@@ -1,8 +1,20 @@
-"""The outbox: messages written with the change that causes them, drained by one sender.
+"""The outbox: messages written with the change that causes them, claimed before they are sent.
 
 Rows hold a message kind and its parameters; the sender (bot/outbox.py) renders them in the
-recipient's locale. A row is sent at most once after Telegram confirmed it: the sender marks
-it sent in its own transaction right after the confirmation.
+recipient's locale. A row's life:
+
+    pending --claim_due--> sending --mark_sent--> sent (pruned after the retention period)
+                              |----postpone---> pending again, later (429 or a transient error)
+                              |----mark_failed / mark_blocked--> failed / blocked
+                              '----sweep (the claimer died)--> pending
+
+The guarantee, exactly as it holds: nothing is ever lost (a claimed row that is never marked
+goes back to `pending` after the claim timeout), and a row is sent twice only if its process
+died between Telegram's answer and the mark, so duplicates after a crash are at most the sends
+that were in flight. Two senders never claim the same row: the claim is one committed
+`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING …` (on SQLite the
+same statement under its single writer). Proved by tests/storage/test_outbox_claims.py
+(`test_two_senders_deliver_each_row_once`, `test_a_sender_killed_between_send_and_mark`).
 """
 
 from __future__ import annotations
@@ -10,13 +22,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, func, select, update
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus, Person
 from storage.roles import planners_of
+from storage.writes import insert_or_skip
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # claims that ended in an error (or a dead sender) before a row is failed
 
 
 async def enqueue(
@@ -27,17 +40,12 @@ async def enqueue(
     params: dict[str, Any],
     now: datetime,
     dedupe_key: str | None = None,
-) -> OutboxMessage | None:
-    """Queue a message to a person; None when they are unreachable or it was queued already."""
+) -> int | None:
+    """Queue a message to a person; its id, or None when they are unreachable or a row with
+    the same dedupe key exists (also when another transaction wrote it a moment ago)."""
     if person.unreachable:
         return None
-    if dedupe_key is not None:
-        existing = await session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        )
-        if existing.first() is not None:
-            return None
-    message = OutboxMessage(
+    row = OutboxMessage(
         chat_id=person.telegram_id,
         person_id=person.id,
         locale=person.locale,
@@ -47,9 +55,11 @@ async def enqueue(
         not_before=now,
         created_at=now,
     )
-    session.add(message)
-    await session.flush()
-    return message
+    if dedupe_key is None:
+        session.add(row)
+        await session.flush()
+        return row.id
+    return await insert_or_skip(session, row, conflict=("dedupe_key",))
 
 
 async def enqueue_to_planners(
@@ -70,81 +80,176 @@ async def enqueue_to_planners(
     queued = 0
     for planner in await planners_of(session, community_id=community_id):
         key = None if dedupe_key is None else f"{dedupe_key}:{planner.id}"
-        message = await enqueue(
+        message_id = await enqueue(
             session, person=planner, kind=kind, params=params, now=now, dedupe_key=key
         )
-        queued += message is not None
+        queued += message_id is not None
     return queued
 
 
-async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Pending rows whose time has come, oldest first.
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int, claimer: str
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows for `claimer`: pending -> sending, attempts + 1.
 
-    On PostgreSQL rows are locked with SKIP LOCKED, so several senders never take the same row.
+    Commit the session before sending: the committed claim is what keeps every other sender
+    off these rows (the row lock alone ends with the transaction).
     """
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, col(OutboxMessage.not_before) <= now)
-        .order_by(col(OutboxMessage.id))
+    due = (
+        select(OutboxMessage.id)
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .where(col(OutboxMessage.not_before) <= now)
+        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list((await session.exec(query)).all())
+    claim = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(due))
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_at=now,
+            claimed_by=claimer,
+            attempts=col(OutboxMessage.attempts) + 1,
+        )
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    rows = list((await session.exec(claim)).scalars().all())
+    return sorted(rows, key=lambda row: (row.not_before, row.id or 0))
+
+
+def _claimed(message_id: int, claimer: str) -> Any:
+    """The row, only while it is still this claimer's (a sweep may have handed it on)."""
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        .where(col(OutboxMessage.claimed_by) == claimer)
+    )
 
 
 async def mark_sent(
-    session: AsyncSession, *, message_id: int, telegram_message_id: int | None, now: datetime
-) -> None:
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, telegram_message_id=telegram_message_id)
+    session: AsyncSession,
+    *,
+    message_id: int,
+    claimer: str,
+    telegram_message_id: int | None,
+    now: datetime,
+) -> bool:
+    """Telegram confirmed it; False when the claim was no longer ours (nothing changed)."""
+    result = await session.exec(
+        _claimed(message_id, claimer).values(
+            status=OutboxStatus.SENT, sent_at=now, telegram_message_id=telegram_message_id
+        )
     )
+    return int(result.rowcount) == 1
 
 
 async def postpone(
-    session: AsyncSession, *, message_id: int, until: datetime, error: str, count_attempt: bool
+    session: AsyncSession,
+    *,
+    message_id: int,
+    claimer: str,
+    until: datetime,
+    error: str,
+    count_attempt: bool,
 ) -> None:
-    """Try again later; after MAX_ATTEMPTS counted failures the row is given up as failed."""
-    message = await session.get(OutboxMessage, message_id)
-    if message is None:
-        return
-    if count_attempt:
-        message.attempts += 1
-    message.not_before = until
-    message.last_error = error[:500]
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.FAILED
-    session.add(message)
-
-
-async def mark_failed(session: AsyncSession, *, message_id: int, error: str) -> None:
+    """Back to pending until `until`. A 429 (count_attempt=False) gives its claim back; after
+    MAX_ATTEMPTS counted attempts the row is given up as failed."""
+    given_back = 0 if count_attempt else 1
     await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(status=OutboxStatus.FAILED, last_error=error[:500])
-    )
-
-
-async def mark_blocked(session: AsyncSession, *, message_id: int, chat_id: int) -> None:
-    """The person blocked the bot: this row and every pending row to them stop here."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.chat_id) == chat_id,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        _claimed(message_id, claimer).values(
+            status=OutboxStatus.PENDING,
+            attempts=col(OutboxMessage.attempts) - given_back,
+            not_before=until,
+            last_error=error[:500],
+            claimed_at=None,
+            claimed_by=None,
         )
-        .values(status=OutboxStatus.BLOCKED)
     )
     await session.exec(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .where(col(OutboxMessage.attempts) >= MAX_ATTEMPTS)
+        .values(status=OutboxStatus.FAILED)
+    )
+
+
+async def release(
+    session: AsyncSession, *, message_ids: list[int], claimer: str, until: datetime
+) -> None:
+    """Give back claims that were never tried (a 429 pause, or the sender stopping)."""
+    if not message_ids:
+        return
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(message_ids))
+        .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        .where(col(OutboxMessage.claimed_by) == claimer)
+        .values(
+            status=OutboxStatus.PENDING,
+            attempts=col(OutboxMessage.attempts) - 1,
+            not_before=until,
+            claimed_at=None,
+            claimed_by=None,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, *, message_id: int, claimer: str, error: str) -> None:
+    await session.exec(
+        _claimed(message_id, claimer).values(status=OutboxStatus.FAILED, last_error=error[:500])
+    )
+
+
+async def mark_blocked(
+    session: AsyncSession, *, message_id: int, claimer: str, chat_id: int
+) -> None:
+    """The person blocked the bot: this row and every pending row to them stop here, and
+    nothing more is queued for them until they write to the bot again (`mark_reachable`)."""
+    await session.exec(_claimed(message_id, claimer).values(status=OutboxStatus.BLOCKED))
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.chat_id) == chat_id)
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
         .values(status=OutboxStatus.BLOCKED)
     )
     await session.exec(
         update(Person).where(col(Person.telegram_id) == chat_id).values(unreachable=True)
     )
+
+
+async def sweep_stale_claims(
+    session: AsyncSession, *, now: datetime, claim_timeout: timedelta
+) -> int:
+    """Rows left in `sending` longer than `claim_timeout` (their sender died) go back to pending, or
+    to failed when they have used up their attempts; returns how many were swept."""
+    stale = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        .where(col(OutboxMessage.claimed_at) < now - claim_timeout)
+    )
+    failed = await session.exec(
+        stale.where(col(OutboxMessage.attempts) >= MAX_ATTEMPTS).values(
+            status=OutboxStatus.FAILED, last_error="sender died while sending (claim timed out)"
+        )
+    )
+    returned = await session.exec(
+        stale.values(status=OutboxStatus.PENDING, not_before=now, claimed_at=None, claimed_by=None)
+    )
+    return int(failed.rowcount or 0) + int(returned.rowcount or 0)
+
+
+async def prune_sent(session: AsyncSession, *, now: datetime, retention: timedelta) -> int:
+    """Delete rows sent more than `retention` ago; returns how many."""
+    result = await session.exec(
+        delete(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.SENT)
+        .where(col(OutboxMessage.sent_at) < now - retention)
+    )
+    return int(result.rowcount or 0)
 
 
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
@@ -154,4 +259,4 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
 
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … seconds, capped at five minutes."""
-    return timedelta(seconds=min(300, 2 ** max(0, attempts)))
+    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))

@@ -8,6 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
+from storage.writes import insert_or_skip
 
 
 async def get_person(session: AsyncSession, *, telegram_id: int) -> Person | None:
@@ -22,19 +23,29 @@ async def get_or_create_person(
     locale: str,
     now: datetime,
 ) -> tuple[Person, bool]:
-    """The person with this Telegram id, creating them with `locale`; (person, created)."""
+    """The person with this Telegram id, creating them with `locale`; (person, created).
+
+    Called for everyone who writes to the bot, so it is also where someone who had blocked
+    the bot becomes reachable again (tests/conversation/test_outbox.py,
+    `test_a_resident_who_unblocks_and_writes_hears_again`). Two updates of a new person
+    racing each other both get the one row (INSERT … ON CONFLICT DO NOTHING).
+    """
     person = await get_person(session, telegram_id=telegram_id)
     if person is not None:
         if first_name and person.first_name != first_name[:200]:
             person.first_name = first_name[:200]
             session.add(person)
+        if person.unreachable:
+            person.unreachable = False
+            session.add(person)
         return person, False
-    person = Person(
+    row = Person(
         telegram_id=telegram_id, first_name=first_name[:200], locale=locale, created_at=now
     )
-    session.add(person)
-    await session.flush()
-    return person, True
+    created = await insert_or_skip(session, row, conflict=("telegram_id",))
+    person = await get_person(session, telegram_id=telegram_id)
+    assert person is not None
+    return person, created is not None
 
 
 async def set_locale(session: AsyncSession, *, person: Person, locale: str) -> None:

@@ -62,7 +62,7 @@ async def test_a_5xx_is_retried_and_the_notice_arrives_once(
     await resident.expect_no_message(within=1.5)
     (row,) = await outbox_rows(bot)
     assert row.status == "sent"
-    assert row.attempts == 1
+    assert row.attempts == 2  # claimed twice: the 502, then the send that went through
     assert "Bad Gateway" in row.last_error
 
 
@@ -76,11 +76,7 @@ async def test_a_blocked_resident_is_marked_unreachable(
     await planner.expect_message(containing=ref)
     await accept(planner, ref)
     await planner.expect_message(containing="inbox is empty")
-    for _ in range(50):  # wait for the sender to try
-        rows = await outbox_rows(bot)
-        if rows and rows[0].status != "pending":
-            break
-        await asyncio.sleep(0.1)
+    await wait_for_status(bot, "blocked")
     assert [r.status for r in await outbox_rows(bot)] == ["blocked"]
     async with bot.session() as session:
         person = (
@@ -90,6 +86,35 @@ async def test_a_blocked_resident_is_marked_unreachable(
     # nothing more is queued for them
     await to_stage(planner, ref, "📅 Planned")
     assert len(await outbox_rows(bot)) == 1
+
+
+async def test_a_resident_who_unblocks_and_writes_hears_again(
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
+) -> None:
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    sandbox.block(resident.user_id)
+    await planner.send("/inbox")
+    await planner.expect_message(containing=ref)
+    await accept(planner, ref)
+    await planner.expect_message(containing="inbox is empty")
+    await wait_for_status(bot, "blocked")
+    sandbox.unblock(resident.user_id)
+    await resident.send("/myreports")
+    await resident.expect_message(containing="您的报告共 1 份")
+    await to_stage(planner, ref, "📅 Planned")
+    await resident.expect_message(containing="已列入计划")
+    await wait_for_status(bot, "sent")
+    assert [r.status for r in await outbox_rows(bot)] == ["blocked", "sent"]
+
+
+async def wait_for_status(bot: Bot, status: str) -> None:
+    for _ in range(50):  # the sender works in the background
+        rows = await outbox_rows(bot)
+        if rows and rows[-1].status == status:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no outbox row reached {status}: {[r.status for r in rows]}")
 
 
 async def test_me_too_follows_a_nearby_report_instead_of_a_new_one(

@@ -1,4 +1,4 @@
-"""The inbox queue, planners' pending input and the outbox, on SQLite and PostgreSQL."""
+"""The inbox queue and planners' pending input, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,15 +20,7 @@ from storage.inbox import (
     set_pending,
 )
 from storage.lifecycle import transition
-from storage.models import OutboxStatus, ReportStatus
-from storage.outbox import (
-    count_by_status,
-    due_messages,
-    enqueue,
-    mark_blocked,
-    mark_sent,
-    postpone,
-)
+from storage.models import ReportStatus
 from storage.roles import create_invite, redeem_invite
 from tests.factories import NOW, make_community, make_person, make_report
 
@@ -102,46 +94,3 @@ async def test_pending_input_expires(session: AsyncSession, tmp_path: Path) -> N
     )
     assert await clear_pending(session, person_id=planner.id)
     assert not await clear_pending(session, person_id=planner.id)
-
-
-async def test_outbox_due_postponed_sent_blocked(session: AsyncSession) -> None:
-    alice = await make_person(session)
-    bob = await make_person(session)
-    first = await enqueue(session, person=alice, kind="status", params={"n": 1}, now=NOW)
-    again = await enqueue(session, person=alice, kind="status", params={}, now=NOW, dedupe_key="k")
-    assert (
-        await enqueue(session, person=alice, kind="status", params={}, now=NOW, dedupe_key="k")
-        is None
-    )
-    to_bob = await enqueue(session, person=bob, kind="status", params={}, now=NOW)
-    assert first is not None
-    assert again is not None
-    assert to_bob is not None
-    assert [m.id for m in await due_messages(session, now=NOW, limit=10)] == [
-        first.id,
-        again.id,
-        to_bob.id,
-    ]
-    assert first.id is not None
-    await postpone(
-        session,
-        message_id=first.id,
-        until=NOW + timedelta(seconds=5),
-        error="429",
-        count_attempt=False,
-    )
-    assert [m.id for m in await due_messages(session, now=NOW, limit=10)] == [again.id, to_bob.id]
-    assert again.id is not None
-    await mark_sent(session, message_id=again.id, telegram_message_id=77, now=NOW)
-    assert to_bob.id is not None
-    await mark_blocked(session, message_id=to_bob.id, chat_id=bob.telegram_id)
-    await session.refresh(bob)
-    assert bob.unreachable
-    assert await enqueue(session, person=bob, kind="status", params={}, now=NOW) is None
-    assert await count_by_status(session) == {
-        OutboxStatus.PENDING: 1,
-        OutboxStatus.SENT: 1,
-        OutboxStatus.BLOCKED: 1,
-    }
-    later = NOW + timedelta(seconds=5)
-    assert [m.id for m in await due_messages(session, now=later, limit=10)] == [first.id]
