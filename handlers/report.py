@@ -304,9 +304,11 @@ async def _answer_question(
     async with context.session() as session:
         report = await awaiting_answer(session, person_id=caller.id)
         if report is not None and len(text) <= MAX_DESCRIPTION:
-            await attach_answer(
+            attached = await attach_answer(
                 session, report=report, person=caller.person, text=text, now=context.now()
             )
+            if not attached:  # a planner acted on it at this very moment: no longer asked
+                report = None
     if report is None:
         return False
     if len(text) > MAX_DESCRIPTION:

@@ -24,6 +24,7 @@ from storage.models import (
     ReportStatus,
     ReportStep,
 )
+from storage.writes import insert_or_skip
 
 MAX_PHOTOS = 5
 MAX_DESCRIPTION = 1000
@@ -51,16 +52,19 @@ async def get_draft(session: AsyncSession, *, person_id: int) -> ReportDraft | N
 
 
 async def start_draft(session: AsyncSession, *, person: Person, now: datetime) -> ReportDraft:
-    """A new draft for `person`, or their unfinished one (a resident never loses their photos)."""
+    """A new draft for `person`, or their unfinished one (a resident never loses their photos).
+
+    Two updates starting a draft at once both get the one draft (INSERT … ON CONFLICT)."""
     assert person.id is not None
     existing = await get_draft(session, person_id=person.id)
     if existing is not None:
         return existing
-    draft = ReportDraft(
+    row = ReportDraft(
         person_id=person.id, community_id=person.community_id, created_at=now, updated_at=now
     )
-    session.add(draft)
-    await session.flush()
+    await insert_or_skip(session, row, conflict=("person_id",))
+    draft = await get_draft(session, person_id=person.id)
+    assert draft is not None
     return draft
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_
-from sqlmodel import col, delete, func, select
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
@@ -78,9 +78,25 @@ async def awaiting_answer(session: AsyncSession, *, person_id: int) -> Report | 
 
 async def attach_answer(
     session: AsyncSession, *, report: Report, person: Person, text: str, now: datetime
-) -> None:
-    """The reporter's answer joins the report's history; the card returns to the inbox."""
+) -> bool:
+    """The reporter's answer joins the report's history; the card returns to the inbox.
+
+    Under the same version check as every move: False (and nothing written) when the report
+    changed since `report` was read, e.g. a planner acted on it while the resident typed.
+    """
     assert report.id is not None
+    result = await session.exec(
+        update(Report)
+        .where(
+            col(Report.id) == report.id,
+            col(Report.version) == report.version,
+            col(Report.awaiting_info).is_(True),
+        )
+        .values(awaiting_info=False, updated_at=now, version=report.version + 1)
+    )
+    if result.rowcount != 1:
+        return False
+    await session.refresh(report)
     session.add(
         ReportEvent(
             report_id=report.id,
@@ -91,9 +107,6 @@ async def attach_answer(
             public_note=text[:1000],
         )
     )
-    report.awaiting_info = False
-    report.updated_at = now
-    session.add(report)
     await enqueue_to_planners(
         session,
         community_id=report.community_id,
@@ -101,6 +114,7 @@ async def attach_answer(
         params={"report_id": report.id},
         now=now,
     )
+    return True
 
 
 async def set_pending(

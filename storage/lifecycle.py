@@ -27,6 +27,7 @@ from storage.models import (
     ReportStatus,
 )
 from storage.outbox import enqueue, enqueue_to_planners
+from storage.writes import insert_or_skip
 
 S = ReportStatus
 ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
@@ -74,17 +75,10 @@ async def followers(session: AsyncSession, *, report_id: int) -> list[Person]:
 async def follow(
     session: AsyncSession, *, report_id: int, person_id: int, reason: FollowReason, now: datetime
 ) -> bool:
-    """Add a follower; False when they already follow the report."""
-    query = select(ReportFollower.id).where(
-        ReportFollower.report_id == report_id, ReportFollower.person_id == person_id
-    )
-    if (await session.exec(query)).first() is not None:
-        return False
-    session.add(
-        ReportFollower(report_id=report_id, person_id=person_id, reason=reason, created_at=now)
-    )
-    await session.flush()
-    return True
+    """Add a follower; False when they already follow the report (also when another
+    transaction added them a moment ago: INSERT … ON CONFLICT DO NOTHING)."""
+    row = ReportFollower(report_id=report_id, person_id=person_id, reason=reason, created_at=now)
+    return await insert_or_skip(session, row, conflict=("report_id", "person_id")) is not None
 
 
 async def last_actor(session: AsyncSession, *, report_id: int) -> Person | None:
@@ -234,7 +228,6 @@ async def merge(
     if root.status not in OPEN:
         raise TransitionError("target_closed", report=root)
     assert root.id is not None
-    moved = [p.id for p in await followers(session, report_id=report_id) if p.id is not None]
     report = await transition(
         session,
         report_id=report_id,
@@ -244,6 +237,23 @@ async def merge(
         now=now,
         duplicate_of_id=root.id,
     )
+    # The root as read above must still be the root, open, at the version we saw; the
+    # guarded no-op holds its row until commit, so it cannot be moved under the merge.
+    held = await session.exec(
+        update(Report)
+        .where(
+            col(Report.id) == root.id,
+            col(Report.version) == root.version,
+            col(Report.duplicate_of_id).is_(None),
+            col(Report.status).in_(list(OPEN)),
+        )
+        .values(updated_at=col(Report.updated_at))
+    )
+    if held.rowcount != 1:
+        await session.refresh(root)
+        raise TransitionError("stale", report=root)
+    # read after the report's own guarded update, so no follower added meanwhile is missed
+    moved = [p.id for p in await followers(session, report_id=report_id) if p.id is not None]
     for person_id in moved:
         await follow(
             session, report_id=root.id, person_id=person_id, reason=FollowReason.MERGED, now=now

@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import NAMING_CONVENTION, UTCDateTime
+
+# Before any table is declared: constraints are named as they are attached.
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
