@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -174,7 +174,3 @@ def build_application(
     )
     application.add_error_handler(on_error)
     return application
-
-
-def allowed_updates() -> list[str]:
-    return Update.ALL_TYPES

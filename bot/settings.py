@@ -165,6 +165,11 @@ class SettingsError(Exception):
     """A missing or invalid setting, described in one line."""
 
 
+class StartupError(Exception):
+    """A setting that reads well but the world refused (the database will not open, the Bot
+    API rejects the token): one line naming the setting and what to do (bot/startup.py)."""
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning pydantic's report into one line naming the setting."""
     from pydantic import ValidationError

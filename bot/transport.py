@@ -22,6 +22,7 @@ tests/conversation/test_reply_retry.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TelegramError
 from telegram.request import HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)
@@ -143,3 +144,17 @@ class RetryingRequest(HTTPXRequest):
             )
             await asyncio.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """As PTB's, without its traceback in the log: an answer that is not JSON (a web
+        server that is no Bot API, a proxy's error page) is reported by the caller."""
+        text = payload.decode("utf-8", "replace")
+        try:
+            data = json.loads(text)
+        except ValueError:
+            logger.debug("Bot API answer is not JSON: %.200r", text)
+            raise TelegramError("Invalid server response") from None
+        if not isinstance(data, dict):
+            raise TelegramError("Invalid server response")
+        return data
