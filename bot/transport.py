@@ -73,7 +73,10 @@ def single_attempts() -> Iterator[None]:
 
 
 def _method(url: str) -> str:
-    """The Bot API method of a request URL, for the log (never the URL: it holds the token)."""
+    """The Bot API method of a request URL, for the log.
+
+    Never the URL: it holds the token (test_two_5xx_are_retried_and_the_answer_returned).
+    """
     if "/file/bot" in url:
         return "file download"
     return url.rsplit("/", 1)[-1]
