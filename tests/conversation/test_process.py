@@ -180,6 +180,12 @@ async def test_the_bot_waits_for_the_bot_api_at_start_up(
         resident = sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
         await resident.send("/start")
         await resident.expect_message(containing="请选择语言", timeout=30)
+        sandbox.fail_next("getUpdates", error_code=502, count=2)  # the same, mid-run
+        await resident.tap("✓ 中文")  # ends the long poll under way; the next two fail
+        await resident.expect_message(containing="请选择您所在的社区", timeout=30)
+        await wait_for_lines(log, "getUpdates failed", count=2)
+        await resident.tap("新华路社区")  # fetched by the poll after the failures
+        await resident.expect_message(containing="社区：", timeout=30)
         bot.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(bot.wait(), timeout=30) == 0
     finally:
@@ -190,6 +196,7 @@ async def test_the_bot_waits_for_the_bot_api_at_start_up(
     assert any("TELEGRAM_API_BASE_URL" in line for line in waits), "names the setting"
     assert any("ConnectError" in line for line in waits), "says why: refused"
     assert any("Internal Server Error" in line for line in waits), "says why: 500"
+    assert len([line for line in text.splitlines() if "getUpdates failed" in line]) == 2
     assert sandbox.token not in text
 
 
