@@ -94,10 +94,7 @@ def _schedule(application: MicrospaceApp, settings: Settings, clock: Clock) -> N
 
 def reply_request(settings: Settings) -> RetryingRequest:
     """The HTTP layer of every request but getUpdates, with PTB's default pool size."""
-    backoff = Backoff(
-        first=settings.telegram_retry_first_seconds, cap=settings.telegram_retry_max_seconds
-    )
-    return RetryingRequest(backoff=backoff, connection_pool_size=256)
+    return RetryingRequest(backoff=Backoff.from_settings(settings), connection_pool_size=256)
 
 
 def build_application(

@@ -62,9 +62,7 @@ def cmd_run() -> int:
     open_database(settings.database_url)
     warm_up_photo_hashing()
     application = build_application(settings)
-    backoff = Backoff(
-        first=settings.telegram_retry_first_seconds, cap=settings.telegram_retry_max_seconds
-    )
+    backoff = Backoff.from_settings(settings)
     asyncio.run(serve(application, backoff=backoff, base_url=settings.telegram_api_base_url))
     return 0
 

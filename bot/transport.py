@@ -35,6 +35,8 @@ import httpx
 from telegram.error import NetworkError, TelegramError
 from telegram.request import HTTPXRequest, RequestData
 
+from bot.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 REPLY_RETRIES = 3  # with the default first pause of 0.5 s: 0.5 + 1 + 2 s at most
@@ -50,6 +52,13 @@ class Backoff:
 
     first: float
     cap: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Backoff:
+        """TELEGRAM_RETRY_FIRST_SECONDS, doubling up to TELEGRAM_RETRY_MAX_SECONDS."""
+        return cls(
+            first=settings.telegram_retry_first_seconds, cap=settings.telegram_retry_max_seconds
+        )
 
     def pauses(self) -> Iterator[float]:
         pause = self.first
