@@ -92,13 +92,17 @@ def missing_postgres_database() -> str:
     return url.render_as_string(hide_password=False)
 
 
+def case(name: str, database_url: str | None, hint: str) -> object:
+    return pytest.param(name, database_url, hint, id=name)
+
+
 @pytest.mark.parametrize(
     ("case", "database_url", "hint"),
     [
-        ("postgres port", f"postgresql://postgres@127.0.0.1:{free_port()}/test", "server"),
-        ("postgres database", None, "does not exist"),
-        ("sqlite under a file", "{tmp}/a-file/db.sqlite3", "directory"),
-        ("sqlite in /proc", "/proc/microspace-test.sqlite3", "cannot open"),
+        case("postgres port", f"postgresql://postgres@127.0.0.1:{free_port()}/test", "server"),
+        case("postgres database", None, "does not exist"),
+        case("sqlite under a file", "{tmp}/a-file/db.sqlite3", "directory"),
+        case("sqlite in /proc", "/proc/microspace-test.sqlite3", "cannot open"),
     ],
 )
 def test_a_database_that_cannot_be_opened_is_named(
