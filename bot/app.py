@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -31,6 +31,7 @@ from bot.jobs import (
 )
 from bot.outbox import OutboxSender
 from bot.settings import Settings
+from bot.transport import Backoff, RetryingRequest
 from handlers import gate, myreports, rating, report, roles, start, stats, triage
 from handlers.context import BotData, Clock, CustomContext, HandlerConfig, Services, utc_now
 from handlers.errors import on_error
@@ -92,6 +93,11 @@ def _schedule(application: MicrospaceApp, settings: Settings, clock: Clock) -> N
         job_queue.run_once(morning_job, when=CATCH_UP_DELAY_SECONDS, name=MORNING_CATCH_UP_JOB)
 
 
+def reply_request(settings: Settings) -> RetryingRequest:
+    """The HTTP layer of every request but getUpdates, with PTB's default pool size."""
+    return RetryingRequest(backoff=Backoff.from_settings(settings), connection_pool_size=256)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -103,7 +109,8 @@ def build_application(
     """A ready-to-start Application talking to `settings.telegram_api_base_url`.
 
     The rate limiter defaults to PTB's AIORateLimiter (Telegram's 30 messages/s overall and
-    20/min per group, and up to 3 retries of a 429).
+    20/min per group, and up to 3 retries of a 429). Under it, every request but getUpdates
+    goes through `RetryingRequest`: a few retries of 5xx and network errors (bot/transport.py).
     """
     engine = engine or make_engine(settings.database_url)
     sender = OutboxSender(
@@ -126,6 +133,7 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
+        .request(reply_request(settings))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData))
@@ -169,7 +177,3 @@ def build_application(
     )
     application.add_error_handler(on_error)
     return application
-
-
-def allowed_updates() -> list[str]:
-    return Update.ALL_TYPES

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, StartupError, load_settings
 
 if TYPE_CHECKING:
     from storage.communities import CommunityIn
@@ -54,27 +54,31 @@ def _database_only_settings() -> Settings:
 
 def cmd_run() -> int:
     settings = _settings()
-    from bot.app import allowed_updates, build_application
-    from storage.db import upgrade
+    from bot.app import build_application
+    from bot.runner import serve
+    from bot.startup import open_database, warm_up_photo_hashing
+    from bot.transport import Backoff
 
-    upgrade(settings.database_url)
+    open_database(settings.database_url)
+    warm_up_photo_hashing()
     application = build_application(settings)
-    application.run_polling(allowed_updates=allowed_updates())
+    backoff = Backoff.from_settings(settings)
+    asyncio.run(serve(application, backoff=backoff, base_url=settings.telegram_api_base_url))
     return 0
 
 
 def cmd_db_upgrade() -> int:
-    from storage.db import upgrade
+    from bot.startup import open_database
 
     settings = _database_only_settings()
-    upgrade(settings.database_url)
+    open_database(settings.database_url)
     print("database schema is up to date")
     return 0
 
 
 def cmd_communities_import(path: Path) -> int:
+    from bot.startup import open_database
     from storage.communities import CommunityFileError, read_communities_file
-    from storage.db import upgrade
 
     settings = _database_only_settings()
     try:
@@ -82,7 +86,7 @@ def cmd_communities_import(path: Path) -> int:
     except CommunityFileError as exc:
         print(f"microspace: {exc}", file=sys.stderr)
         return 2
-    upgrade(settings.database_url)
+    open_database(settings.database_url)
     created, updated = asyncio.run(_import(settings.database_url, items))
     print(f"communities: {created} created, {updated} updated")
     return 0
@@ -101,11 +105,11 @@ async def _import(url: str, items: list[CommunityIn]) -> tuple[int, int]:
 
 
 def cmd_export(*, community: str | None, export_format: str, output: Path | None) -> int:
-    from storage.db import upgrade
+    from bot.startup import open_database
     from storage.export import UnknownCommunityError
 
     settings = _database_only_settings()
-    upgrade(settings.database_url)
+    open_database(settings.database_url)
     try:
         text = asyncio.run(_export(settings.database_url, community, export_format))
     except UnknownCommunityError as exc:
@@ -143,15 +147,33 @@ def cmd_demo(*, quiet: bool) -> int:
     return status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # durations as timedelta (PTB 22's future)
+def _migrations_only(record: logging.LogRecord) -> bool:
+    """Of Alembic's start-up chatter, keep the lines saying a migration runs."""
+    return record.getMessage().startswith("Running ")
+
+
+def _configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").addFilter(_migrations_only)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # durations as timedelta (PTB 22's future)
+    _configure_logging()
+    try:
+        return _dispatch(args)
+    except StartupError as exc:  # the world refused (database, Bot API): one line, exit 1
+        print(f"microspace: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return cmd_run()
     if args.command == "db":

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 PLACEHOLDER_TOKENS = {"", "123456:replace-me", "changeme", "your-token-here"}
@@ -35,6 +38,11 @@ class Settings(BaseSettings):
     planner_morning_time: time = time(8, 30)
     outbox_claim_timeout_seconds: int = Field(default=300, ge=5)
     outbox_retention_days: int = Field(default=30, ge=1)
+    # The first pause after a failed Bot API request; each further pause doubles (replies:
+    # a few retries, see bot/transport.py; start-up: until the API answers, see bot/startup.py).
+    telegram_retry_first_seconds: float = Field(default=0.5, gt=0, le=60)
+    # The longest single pause while waiting for the Bot API at start-up.
+    telegram_retry_max_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -48,20 +56,31 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_api_base_url")
     @classmethod
-    def _base_url_is_http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
+    def _base_url_ends_with_bot(cls, value: str) -> str:
+        return normalise_api_base_url(value)
 
     @field_validator("database_url")
     @classmethod
     def _database_is_async(cls, value: str) -> str:
         if value.startswith("sqlite:///"):
-            return value.replace("sqlite:///", "sqlite+aiosqlite:///", 1)
-        if value.startswith(("postgresql://", "postgres://")):
-            return "postgresql+psycopg://" + value.split("://", 1)[1]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://")):
+            value = value.replace("sqlite:///", "sqlite+aiosqlite:///", 1)
+        elif value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        elif not value.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+psycopg://user@host/db")
+        _check_port(urlsplit(value))
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"cannot be read as a database URL ({exc})") from None
+        return value
+
+    @field_validator("telegram_retry_max_seconds")
+    @classmethod
+    def _max_not_below_first(cls, value: float, info: ValidationInfo) -> float:
+        first = info.data.get("telegram_retry_first_seconds")
+        if first is not None and value < first:
+            raise ValueError(f"must not be below TELEGRAM_RETRY_FIRST_SECONDS ({first})")
         return value
 
     @field_validator("timezone")
@@ -111,15 +130,47 @@ class Settings(BaseSettings):
 
     @property
     def base_file_url(self) -> str:
-        """The file download prefix that matches `telegram_api_base_url`."""
-        base = self.telegram_api_base_url
-        if base.endswith("/bot"):
-            return base[: -len("/bot")] + "/file/bot"
-        return base.rstrip("/") + "/file/bot"
+        """The file download prefix that matches `telegram_api_base_url` (`…/file/bot`)."""
+        return self.telegram_api_base_url.removesuffix("/bot") + "/file/bot"
+
+
+def _check_port(parts: SplitResult) -> None:
+    try:
+        parts.port  # noqa: B018  (reading it validates it)
+    except ValueError:
+        # never the password: test_startup_faults.test_a_malformed_database_port_is_named
+        host_and_port = parts.netloc.rpartition("@")[2]
+        raise ValueError(f"the port in {host_and_port!r} is not a number from 0 to 65535") from None
+
+
+def normalise_api_base_url(value: str) -> str:
+    """The Bot API prefix as PTB wants it, ending in `/bot` (it appends the token).
+
+    A self-hosted Bot API server is usually given by its address alone
+    (`http://127.0.0.1:8081`): `/bot` is added when it is missing, and a trailing slash
+    dropped, so both spellings mean the same server.
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https://")
+    if not parts.hostname:
+        raise ValueError("no host in it (e.g. http://127.0.0.1:8081)")
+    _check_port(parts)
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query (?…) or a fragment (#…)")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/bot"):
+        path += "/bot"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 class SettingsError(Exception):
     """A missing or invalid setting, described in one line."""
+
+
+class StartupError(Exception):
+    """A setting that reads well but the world refused (the database will not open, the Bot
+    API rejects the token): one line naming the setting and what to do (bot/startup.py)."""
 
 
 def load_settings(**overrides: object) -> Settings:

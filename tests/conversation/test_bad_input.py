@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox import Person, Sandbox, make_photo
+from bot.transport import REPLY_RETRIES
 from storage.communities import CommunityIn, import_communities
 from storage.models import Community, DraftPhoto, Report
 from storage.models import Person as PersonRow
@@ -236,9 +237,10 @@ async def test_telegram_5xx_on_a_reply_gets_an_apology(
     bot: Bot, sandbox: Sandbox, resident: Person
 ) -> None:
     await onboard(resident)
-    sandbox.fail_next("sendMessage", error_code=502)
+    # beyond the request layer's retries (a single 5xx is retried: test_reply_retry.py)
+    sandbox.fail_next("sendMessage", error_code=502, count=REPLY_RETRIES + 1)
     await resident.send("/help")
-    await resident.expect_message(containing="抱歉，出了点问题")
+    await resident.expect_message(containing="抱歉，出了点问题", timeout=10)
     await resident.send("/help")
     await resident.expect_message(containing="怎么用")
 

@@ -7,6 +7,7 @@ import asyncio
 from sqlmodel import col, select
 
 from bot.sandbox import Person, Sandbox, make_photo
+from bot.transport import REPLY_RETRIES
 from storage.lifecycle import transition
 from storage.models import OutboxMessage, Report, ReportStatus
 from storage.models import Person as PersonRow
@@ -55,7 +56,10 @@ async def test_a_5xx_is_retried_and_the_notice_arrives_once(
 ) -> None:
     await onboard(resident)
     await submit(resident, seed=1)
-    sandbox.fail_next("sendMessage", error_code=502, chat_id=resident.user_id)
+    # beyond the request layer's own retries, so that the outbox's backoff is what is tested
+    sandbox.fail_next(
+        "sendMessage", error_code=502, count=REPLY_RETRIES + 1, chat_id=resident.user_id
+    )
     await accept_directly(bot)
     bot.wake_outbox()
     await resident.expect_message(containing="已受理", timeout=10)

@@ -18,9 +18,12 @@ from tests.factories import make_person, make_report
 ROOT = Path(__file__).parents[2]
 
 
-def microspace(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
+def microspace(
+    *args: str, database: Path, url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command, run in `database`'s directory on that database (or on `url`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update(DATABASE_URL=f"sqlite:///{database}", PYTHONPATH=str(ROOT))
+    env.update(DATABASE_URL=url or f"sqlite:///{database}", PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=database.parent,
@@ -81,3 +84,18 @@ def test_a_bad_communities_file_is_named(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not valid YAML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    result = microspace(
+        "db",
+        "upgrade",
+        database=tmp_path / "work" / "db.sqlite3",
+        url=f"sqlite:///{tmp_path}/a-file/db.sqlite3",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("microspace: DATABASE_URL: cannot create the directory")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEPARTMENT_CODES, SettingsError, load_settings
+from bot.settings import DEPARTMENT_CODES, OFFICIAL_API_BASE_URL, SettingsError, load_settings
 from storage.models import Department
 
 
@@ -56,11 +56,72 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"telegram_bot_token": "1:a", "admin_ids": "x"}, "ADMIN_IDS is invalid"),
         ({"telegram_bot_token": "1:a", "reports_per_hour": 0}, "REPORTS_PER_HOUR is invalid"),
         ({"telegram_bot_token": "1:a", "database_url": "mysql://x"}, "DATABASE_URL is invalid"),
+        (
+            {"telegram_bot_token": "1:a", "database_url": "postgresql://u@127.0.0.1:54x2/db"},
+            "DATABASE_URL is invalid: the port",
+        ),
+        (
+            {"telegram_bot_token": "1:a", "telegram_api_base_url": "http://127.0.0.1:80x1/bot"},
+            "TELEGRAM_API_BASE_URL is invalid: the port",
+        ),
+        (
+            {"telegram_bot_token": "1:a", "telegram_api_base_url": "http:///bot"},
+            "TELEGRAM_API_BASE_URL is invalid: no host",
+        ),
+        (
+            {"telegram_bot_token": "1:a", "telegram_api_base_url": "api.telegram.org/bot"},
+            "TELEGRAM_API_BASE_URL is invalid: must start with http",
+        ),
+        (
+            {"telegram_bot_token": "1:a", "telegram_retry_first_seconds": 0},
+            "TELEGRAM_RETRY_FIRST_SECONDS is invalid",
+        ),
+        (
+            {
+                "telegram_bot_token": "1:a",
+                "telegram_retry_first_seconds": 5,
+                "telegram_retry_max_seconds": 2,
+            },
+            "TELEGRAM_RETRY_MAX_SECONDS is invalid",
+        ),
     ],
 )
 def test_bad_settings_are_named(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("given", "base_url", "base_file_url"),
+    [
+        # a self-hosted Bot API server is usually given without PTB's /bot suffix
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        (
+            "http://127.0.0.1:8081/bot",
+            "http://127.0.0.1:8081/bot",
+            "http://127.0.0.1:8081/file/bot",
+        ),
+        (
+            "http://127.0.0.1:8081/bot/",
+            "http://127.0.0.1:8081/bot",
+            "http://127.0.0.1:8081/file/bot",
+        ),
+        ("https://api.telegram.org", OFFICIAL_API_BASE_URL, "https://api.telegram.org/file/bot"),
+        # behind a reverse proxy, under a path of its own
+        (
+            "https://proxy.example/tg",
+            "https://proxy.example/tg/bot",
+            "https://proxy.example/tg/file/bot",
+        ),
+    ],
+)
+def test_the_api_base_url_works_with_or_without_the_bot_suffix(
+    given: str, base_url: str, base_file_url: str
+) -> None:
+    settings = load_settings(telegram_bot_token="1:a", telegram_api_base_url=given)
+    assert settings.telegram_api_base_url == base_url
+    assert settings.base_file_url == base_file_url
 
 
 def test_the_command_prints_one_line_and_exits_2(tmp_path: Path) -> None:
