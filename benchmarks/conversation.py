@@ -198,7 +198,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--paced-repeat", type=int, default=1, help="paced runs per configuration (1)")
     add("--open-loop-repeat", type=int, default=1, help="open-loop runs per configuration (1)")
     add("--rate", type=float, default=20.0, help="open-loop arrival rate, updates/s (20)")
-    add("--open-loop-seconds", type=float, default=12.0, help="open-loop window (12 s)")
+    add("--open-loop-seconds", type=float, default=10.0, help="open-loop window (10 s)")
     add("--open-loop-pool", type=int, default=20, help="people taking turns in the open loop")
     add("--postgres-url", default=DEFAULT_POSTGRES_URL, help="server for the PostgreSQL row")
     keys = [c.key for c in CONFIGURATIONS]

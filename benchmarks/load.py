@@ -23,13 +23,14 @@ from bot.sandbox.state import ChatState, JsonDict
 REPLY_TIMEOUT = 60.0
 ECHO_USER_IDS = 500_000
 RESIDENT_USER_IDS = 100_000
-WARM_UP_USER_ID = 99_999
+#: two people apart from the others: one warms the bot up, one is profiled step by step
+APART_USER_IDS = (99_999, 99_998)
 #: the example community "新华路社区" (radius 800 m); residents stand on a grid around it,
 #: ~75 m apart, so that no report is "near" another one (which would add "me too" buttons)
 CENTRE = (31.2066, 121.4270)
 GRID_STEP = (0.00068, 0.00079)
-#: the warm-up resident stands ~550 m north of the centre, away from everyone on the grid
-WARM_UP_SPOT = (CENTRE[0] + 0.0050, CENTRE[1])
+#: ~550 m north and south of the centre, away from everyone on the grid and from each other
+APART_SPOTS = ((CENTRE[0] + 0.0050, CENTRE[1]), (CENTRE[0] - 0.0050, CENTRE[1]))
 PERCENTILES = (50, 95, 99)
 
 Action = Callable[[Person], Awaitable[object]]
@@ -183,13 +184,15 @@ class Cast:
     def take(self, count: int) -> list[Script]:
         return [self.next() for _ in range(count)]
 
-    def warm_up(self) -> Script:
-        """Someone apart from the others, who goes first and is not measured."""
+    def apart(self, which: int) -> Script:
+        """Someone apart from the others (0 or 1), not part of the measured load."""
         if not self.residents:
-            person = self.sandbox.person(ECHO_USER_IDS - 1, "Echo warm-up", language_code="en")
+            user_id = ECHO_USER_IDS - 1 - which
+            person = self.sandbox.person(user_id, f"Echo apart {which}", language_code="en")
             return person, echo_steps(person.user_id, self.echo_messages)
-        person = self.sandbox.person(WARM_UP_USER_ID, "热身居民", language_code="zh-hans")
-        return person, report_steps(photo(WARM_UP_USER_ID), *WARM_UP_SPOT)
+        user_id = APART_USER_IDS[which]
+        person = self.sandbox.person(user_id, f"独立居民{which}", language_code="zh-hans")
+        return person, report_steps(photo(user_id), *APART_SPOTS[which])
 
 
 # -- driving people and collecting samples --------------------------------------------------------
@@ -198,12 +201,25 @@ class Cast:
 @dataclass
 class Samples:
     latencies: list[float] = field(default_factory=list)
+    queued: list[float] = field(default_factory=list)  # perf_counter, one per latency
     by_step: dict[str, list[float]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
-    def add(self, step: str, seconds: float) -> None:
+    def add(self, step: str, queued: float, seconds: float) -> None:
         self.latencies.append(seconds)
+        self.queued.append(queued)
         self.by_step.setdefault(step, []).append(seconds)
+
+    def by_quarter(self) -> list[list[float]]:
+        """The latencies of the updates queued in each quarter of the time they span."""
+        if not self.queued:
+            return [[], [], [], []]
+        first, last = min(self.queued), max(self.queued)
+        span = (last - first) or 1.0
+        quarters: list[list[float]] = [[], [], [], []]
+        for queued, latency in zip(self.queued, self.latencies, strict=True):
+            quarters[min(3, int(4 * (queued - first) / span))].append(latency)
+        return quarters
 
 
 async def take_step(sandbox: TimedSandbox, person: Person, step: Step) -> float:
@@ -226,7 +242,8 @@ async def await_reply(
             samples.failures.append(f"{person.first_name} at {step.name}: {first_line}")
         return False
     if samples is not None:
-        samples.add(step.name, sandbox.stored_at[(reply.chat_id, reply.message_id)] - queued)
+        stored = sandbox.stored_at[(reply.chat_id, reply.message_id)]
+        samples.add(step.name, queued, stored - queued)
     return True
 
 

@@ -201,12 +201,15 @@ def latencies(samples: Samples) -> JsonDict:
 
 def open_loop_fields(window: OpenLoop) -> JsonDict:
     late = sorted(window.late_ms)
+    quarters = window.samples.by_quarter()
     return {
         "target_updates_per_second": round(window.slots / window.seconds, 2),
         "slots": window.slots,
         "sent": window.sent,
         "missed_slots": window.missed,
         "send_lateness_ms_max": round(late[-1], 2) if late else None,
+        # flat when the bot keeps up; rising when the arrivals outrun it (a growing queue)
+        "p50_ms_by_quarter": [latency_summary(q)["p50"] for q in quarters],
     }
 
 
@@ -243,12 +246,8 @@ async def measured(
     profile: bool,
 ) -> JsonDict:
     cast = load.cast(sandbox, configuration)
-    warm_person, warm_steps = cast.warm_up()
-    per_step = None
-    if profile:
-        per_step = await profile_steps(sandbox, bot, warm_person, warm_steps)
-    else:
-        await play(sandbox, warm_person, warm_steps, None)
+    await play(sandbox, *cast.apart(0), None)  # warms the bot up: first use of everything
+    per_step = await profile_steps(sandbox, bot, *cast.apart(1)) if profile else None
     ready = None
     if mode == OPEN_LOOP:
         ready = await position(sandbox, cast, load.open_loop_pool)
