@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from benchmarks.meters import PostgresBackends, SqlMeter, process_cpu_seconds, statement_kind
 from benchmarks.phases import api_costs, bot_costs
 from storage.db import make_engine, session_scope
+from tests.databases import postgres_base_url
 
 
 @pytest.mark.parametrize(
@@ -118,17 +119,17 @@ def test_postgres_backends_keep_the_last_reading_of_a_closed_connection() -> Non
 
 
 def test_costs_are_differences_between_marks_divided_by_updates() -> None:
-    def mark(user: float, statements: int, selects: int, server: float) -> dict[str, object]:
+    def mark(cpu: float, statements: int, selects: int, server: float) -> dict[str, object]:
         sql = {"statements": statements, "transactions": statements // 2}
         return {
-            "cpu": {"user": user, "system": 0.5},
+            "cpu": {"user": cpu, "system": cpu / 4},
             "sql": {**sql, "by_statement": {"SELECT thing": selects}},
             "db_server_cpu": server,
         }
 
     costs = bot_costs(mark(1.0, 10, 4, 2.0), mark(1.4, 50, 24, 2.1), updates=20)
 
-    assert costs["bot_cpu_ms_per_update"] == 20.0
+    assert costs["bot_cpu_ms_per_update"] == 25.0  # (0.4 s user + 0.1 s system) / 20
     assert costs["db_server_cpu_ms_per_update"] == 5.0
     assert costs["sql"]["per_update"] == {"statements": 2.0, "transactions": 1.0}
     assert costs["sql"]["by_statement_per_update"] == {"SELECT thing": 1.0}
@@ -152,3 +153,22 @@ def test_paced_requests_are_those_with_a_chat_id_and_get_updates_is_not_counted(
         "answerCallbackQuery": 1,
         "editMessageText": 1,
     }
+
+
+async def test_postgres_backends_see_the_server_work_of_the_engines_connections() -> None:
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL leg skipped: MICROSPACE_TEST_POSTGRES_URL is not set")
+    engine = make_engine(base)
+    backends = PostgresBackends()
+    backends.attach(engine)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        before = backends.cpu_seconds()
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT count(*) FROM generate_series(1, 3000000)"))
+        assert backends.cpu_seconds() - before > 0.01
+        assert len(backends.last_seen) == 1  # one pooled connection, one server process
+    finally:
+        await engine.dispose()
