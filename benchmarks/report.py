@@ -78,7 +78,7 @@ def ratios(configurations: dict[str, JsonDict]) -> JsonDict:
 
 def _cell(summary: JsonDict, figure: str, digits: int = 1) -> str:
     value = median_of(summary, figure)
-    return "n/a" if value is None else f"{value:.{digits}f}"
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def table(labels: dict[str, str], configurations: dict[str, JsonDict], *, rate: float) -> str:

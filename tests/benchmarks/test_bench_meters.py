@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -155,11 +156,18 @@ def test_paced_requests_are_those_with_a_chat_id_and_get_updates_is_not_counted(
     }
 
 
-async def test_postgres_backends_see_the_server_work_of_the_engines_connections() -> None:
+def postgres_or_skip() -> str:
     base = postgres_base_url()
     if base is None:
         pytest.skip("PostgreSQL leg skipped: MICROSPACE_TEST_POSTGRES_URL is not set")
-    engine = make_engine(base)
+    return base
+
+
+HEAVY_QUERY = "SELECT count(*) FROM generate_series(1, 3000000)"
+
+
+async def test_postgres_backends_see_the_server_work_of_the_engines_connections() -> None:
+    engine = make_engine(postgres_or_skip())
     backends = PostgresBackends()
     backends.attach(engine)
     try:
@@ -167,8 +175,27 @@ async def test_postgres_backends_see_the_server_work_of_the_engines_connections(
             await connection.execute(text("SELECT 1"))
         before = backends.cpu_seconds()
         async with engine.connect() as connection:
-            await connection.execute(text("SELECT count(*) FROM generate_series(1, 3000000)"))
+            await connection.execute(text(HEAVY_QUERY))
         assert backends.cpu_seconds() - before > 0.01
         assert len(backends.last_seen) == 1  # one pooled connection, one server process
     finally:
         await engine.dispose()
+
+
+async def test_postgres_backends_keep_the_work_of_a_connection_the_pool_closed() -> None:
+    engine = make_engine(postgres_or_skip())
+    backends = PostgresBackends()
+    backends.attach(engine)
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    at_connect = sum(backends.last_seen.values())
+    async with engine.connect() as connection:
+        await connection.execute(text(HEAVY_QUERY))
+    await engine.dispose()  # closes the connection; its server process then exits
+    (pid,) = backends.last_seen
+    for _ in range(100):
+        if process_cpu_seconds(pid) is None:
+            break
+        await asyncio.sleep(0.02)
+
+    assert backends.cpu_seconds() - at_connect > 0.01
