@@ -286,7 +286,9 @@ class OpenLoop:
     late_ms: list[float] = field(default_factory=list)  # how late each update left
 
 
-async def position(sandbox: TimedSandbox, cast: Cast, pool: int) -> deque[Cursor]:
+async def position(
+    sandbox: TimedSandbox, cast: Cast, pool: int, samples: Samples | None = None
+) -> deque[Cursor]:
     """``pool`` people, the k-th already ``k mod steps`` steps into their script (unmeasured).
 
     Taken in turn from there, every round of ``pool`` updates holds each step equally often,
@@ -297,7 +299,7 @@ async def position(sandbox: TimedSandbox, cast: Cast, pool: int) -> deque[Cursor
         cursor.done = index % len(cursor.steps)
 
     async def walk(cursor: Cursor) -> None:
-        await play(sandbox, cursor.person, cursor.steps[: cursor.done], None)
+        await play(sandbox, cursor.person, cursor.steps[: cursor.done], samples)
 
     await asyncio.gather(*(walk(c) for c in cursors))
     return deque(cursors)

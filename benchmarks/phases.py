@@ -21,7 +21,7 @@ from benchmarks.load import (
     Cast,
     OpenLoop,
     Samples,
-    Step,
+    Script,
     TimedSandbox,
     await_reply,
     drive_closed,
@@ -34,7 +34,7 @@ from benchmarks.load import (
 )
 from benchmarks.meters import JsonDict
 from benchmarks.process import BotProcess, bot_command, bot_process
-from bot.sandbox import ApiSpec, Person
+from bot.sandbox import ApiSpec
 
 UNPACED, PACED, OPEN_LOOP = "unpaced", "paced", "open_loop"
 MODES = (UNPACED, PACED, OPEN_LOOP)
@@ -159,15 +159,18 @@ def calls_since(sandbox: TimedSandbox, start: int) -> list[tuple[str, bool]]:
 
 
 async def profile_steps(
-    sandbox: TimedSandbox, bot: BotProcess, person: Person, steps: Sequence[Step]
+    sandbox: TimedSandbox, bot: BotProcess, script: Script, failures: list[str]
 ) -> list[JsonDict]:
     """One person alone, with the bot's counters taken around each of their updates."""
+    person, steps = script
     rows: list[JsonDict] = []
     for step in steps:
         before, calls_before = await bot.mark(), len(sandbox.calls)
         queued = await take_step(sandbox, person, step)
         samples = Samples()
-        await await_reply(sandbox, person, step, queued, samples)
+        if not await await_reply(sandbox, person, step, queued, samples):
+            failures.extend(samples.failures)
+            break
         await quiet(sandbox, for_seconds=0.15)
         after = await bot.mark()
         rows.append(step_row(step.name, samples, calls_since(sandbox, calls_before), before, after))
@@ -246,11 +249,12 @@ async def measured(
     profile: bool,
 ) -> JsonDict:
     cast = load.cast(sandbox, configuration)
-    await play(sandbox, *cast.apart(0), None)  # warms the bot up: first use of everything
-    per_step = await profile_steps(sandbox, bot, *cast.apart(1)) if profile else None
+    setup = Samples()  # not measured; only its failures are kept
+    await play(sandbox, *cast.apart(0), setup)  # warms the bot up: first use of everything
+    per_step = await profile_steps(sandbox, bot, cast.apart(1), setup.failures) if profile else None
     ready = None
     if mode == OPEN_LOOP:
-        ready = await position(sandbox, cast, load.open_loop_pool)
+        ready = await position(sandbox, cast, load.open_loop_pool, setup)
     await quiet(sandbox)
 
     before = await bot.mark()
@@ -284,5 +288,5 @@ async def measured(
         result["open_loop"] = open_loop_fields(window)
     if per_step is not None:
         result["per_step"] = per_step
-    result["failures"] = samples.failures
+    result["failures"] = [f"before the load: {f}" for f in setup.failures] + samples.failures
     return result
