@@ -51,7 +51,9 @@ def postgres_problem(base_url: str) -> str | None:
     try:
         _run_sql(base_url, "SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure means: skip the configuration
-        return f"PostgreSQL at {make_url(base_url).render_as_string()} is not reachable: {exc}"
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        where = make_url(base_url).render_as_string()
+        return f"PostgreSQL at {where} is not reachable ({first_line})"
     return None
 
 
