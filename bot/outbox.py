@@ -25,6 +25,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
+from handlers.buttons import Rate
 from handlers.context import Clock
 from storage.db import session_scope
 from storage.models import OutboxMessage, format_ref
@@ -51,11 +52,11 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     if message.kind == "rate":
         report_id = int(params["report_id"])
         stars = [
-            InlineKeyboardButton("⭐" * n, callback_data=f"rate:{report_id}:{n}")
+            InlineKeyboardButton("⭐" * n, callback_data=Rate(report_id, n).encode())
             for n in range(1, 6)
         ]
         not_fixed = InlineKeyboardButton(
-            prompts.render("buttons.not_fixed", locale), callback_data=f"rate:{report_id}:0"
+            prompts.render("buttons.not_fixed", locale), callback_data=Rate(report_id, 0).encode()
         )
         keyboard = InlineKeyboardMarkup([stars[:3], stars[3:], [not_fixed]])
         return prompts.render("notify.rate", locale, ref=ref), keyboard

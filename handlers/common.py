@@ -127,21 +127,17 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // size))
 
 
-def nav_row(locale: str, *, prefix: str, page: int, pages: int) -> list[tuple[str, str]]:
-    """Previous / next buttons for a paged list; empty when there is one page."""
+def nav_row(
+    locale: str, *, page: int, pages: int, data: Callable[[int], str]
+) -> list[tuple[str, str]]:
+    """Previous / next buttons for a paged list (`data(n)` is page n's callback data);
+    empty when there is one page."""
     row: list[tuple[str, str]] = []
     if page > 1:
-        row.append((t(locale, "buttons.prev_page"), f"{prefix}:{page - 1}"))
+        row.append((t(locale, "buttons.prev_page"), data(page - 1)))
     if page < pages:
-        row.append((t(locale, "buttons.next_page"), f"{prefix}:{page + 1}"))
+        row.append((t(locale, "buttons.next_page"), data(page + 1)))
     return row
-
-
-def parse_int(text: str) -> int | None:
-    """A non-negative int from callback data, or None for anything forged."""
-    if not text.isdigit() or len(text) > 12:
-        return None
-    return int(text)
 
 
 async def answer_expired(update: Update, locale: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from handlers.buttons import MyReport, MyReportsPage, on, pressed
 from handlers.common import (
     Caller,
     answer_expired,
@@ -16,7 +17,6 @@ from handlers.common import (
     message_of,
     nav_row,
     page_count,
-    parse_int,
     photo_source,
     place_label,
     shorten,
@@ -60,12 +60,12 @@ async def show_list(
                     ref=format_ref(r.id or 0),
                     status=t(locale, f"status.{r.status}"),
                 ),
-                f"rep:{r.id}",
+                MyReport(r.id or 0).encode(),
             )
         ]
         for r in reports
     ]
-    nav = nav_row(locale, prefix="my", page=page, pages=pages)
+    nav = nav_row(locale, page=page, pages=pages, data=lambda n: MyReportsPage(n).encode())
     if nav:
         rows.append(nav)
     text = t(locale, "myreports.header", total=total, page=page, pages=pages)
@@ -83,10 +83,7 @@ async def list_page(update: Update, context: CustomContext) -> None:
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    page = parse_int((query.data or "").removeprefix("my:"))
-    if page is None:
-        await answer_expired(update, caller.locale)
-        return
+    page = MyReportsPage.parse(pressed(update)).page
     await query.answer()
     await show_list(update, context, caller, page=page)
 
@@ -96,16 +93,14 @@ async def show_report(update: Update, context: CustomContext) -> None:
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    report_id = parse_int((query.data or "").removeprefix("rep:"))
-    report: Report | None = None
+    report_id = MyReport.parse(pressed(update)).report_id
     photos: list[ReportPhoto] = []
     events: list[ReportEvent] = []
     async with context.session() as session:
-        if report_id is not None:
-            report = await get_report(session, report_id=report_id)
+        report = await get_report(session, report_id=report_id)
         if report is not None and report.reporter_id == caller.id:
-            photos = await report_photos(session, report_id=report_id or 0)
-            events = await report_events(session, report_id=report_id or 0)
+            photos = await report_photos(session, report_id=report_id)
+            events = await report_events(session, report_id=report_id)
         else:
             report = None
     if report is None:
@@ -161,6 +156,6 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
     return [
         CommandHandler("myreports", my_reports, filters=private),
         MessageHandler(private & menu_filter("buttons.menu_myreports"), my_reports),
-        CallbackQueryHandler(list_page, pattern=r"^my:"),
-        CallbackQueryHandler(show_report, pattern=r"^rep:"),
+        on(MyReportsPage, list_page),
+        on(MyReport, show_report),
     ]

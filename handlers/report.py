@@ -13,13 +13,22 @@ from telegram import KeyboardButton, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
 import prompts
+from handlers.buttons import (
+    EDITABLE,
+    DraftAction,
+    DraftButton,
+    DraftCategory,
+    DraftEdit,
+    DraftMeToo,
+    on,
+    pressed,
+)
 from handlers.common import (
     Caller,
     answer_expired,
@@ -67,12 +76,6 @@ from storage.models import Category, FollowReason, Report, ReportDraft, ReportSt
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
 CAPTION_LIMIT = 1024  # Telegram's caption limit, after entity parsing
 REVIEW_DESCRIPTION_CHARS = 600  # the words shown on the review card, at most
-EDITABLE = {
-    "photos": ReportStep.PHOTOS,
-    "place": ReportStep.WHERE,
-    "category": ReportStep.CATEGORY,
-    "description": ReportStep.DESCRIPTION,
-}
 
 
 def _cancel_label(locale: str) -> str:
@@ -106,10 +109,17 @@ async def prompt_step(
             t(locale, "report.ask_place"), reply_markup=reply_keyboard([[share], [back, cancel]])
         )
     elif step is ReportStep.CATEGORY:
+        draft_id = draft.id or 0
         rows = [
-            [(t(locale, f"category.{c.value}"), f"d:{draft.id}:cat:{c.value}")] for c in Category
+            [(t(locale, f"category.{c.value}"), DraftCategory(draft_id, c).encode())]
+            for c in Category
         ]
-        rows.append([(back, f"d:{draft.id}:prev"), (cancel, f"d:{draft.id}:x")])
+        rows.append(
+            [
+                (back, DraftButton(draft_id, DraftAction.PREVIOUS).encode()),
+                (cancel, DraftButton(draft_id, DraftAction.CANCEL).encode()),
+            ]
+        )
         await message.reply_text(t(locale, "report.ask_category"), reply_markup=inline(rows))
     elif step is ReportStep.DESCRIPTION:
         await message.reply_text(
@@ -534,43 +544,85 @@ async def _next_step(update: Update, context: CustomContext, caller: Caller) -> 
 # --- the inline buttons of a draft -----------------------------------------------------
 
 
+async def _live_draft(
+    update: Update, context: CustomContext, caller: Caller, draft_id: int
+) -> ReportDraft | None:
+    """The caller's draft if the tapped button belongs to it; else None, answered as expired."""
+    async with context.session() as session:
+        draft = await get_draft(session, person_id=caller.id)
+    if draft is None or draft.id != draft_id:
+        await answer_expired(update, caller.locale)
+        return None
+    return draft
+
+
 async def on_draft_button(update: Update, context: CustomContext) -> None:
-    """`d:<draft id>:<action>[:<arg>]`. Anything that does not match the live draft expired."""
+    """`d:<draft id>:<action>`. A button that does not fit the live draft has expired."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    parts = (query.data or "").split(":")
-    async with context.session() as session:
-        draft = await get_draft(session, person_id=caller.id)
-    if draft is None or len(parts) not in (3, 4) or parts[1] != str(draft.id):
-        await answer_expired(update, caller.locale)
+    button = DraftButton.parse(pressed(update))
+    draft = await _live_draft(update, context, caller, button.draft_id)
+    if draft is None:
         return
-    action, arg = parts[2], parts[3] if len(parts) == 4 else None
-    step = ReportStep(draft.step)
-    if action == "x" and arg is None:
+    step, action = ReportStep(draft.step), button.action
+    if action is DraftAction.CANCEL:
         await cancel(update, context)
-    elif action == "cat" and step is ReportStep.CATEGORY and arg in set(Category):
-        await _choose_category(update, context, caller, Category(arg))
-    elif action == "prev" and step is ReportStep.CATEGORY and arg is None:
+    elif action is DraftAction.PREVIOUS and step is ReportStep.CATEGORY:
         await query.answer()
         await _clear_buttons(update)
         await _previous_step(update, context, caller)
     elif step is not ReportStep.REVIEW:
         await answer_expired(update, caller.locale)
-    elif action == "ok" and arg is None:
+    elif action is DraftAction.CONFIRM:
         await _confirm(update, context, caller)
-    elif action == "edit" and arg is None:
+    elif action is DraftAction.EDIT:
         await query.answer()
         await _show_edit_choices(update, caller, draft)
-    elif action == "edit" and arg in EDITABLE:
-        await _edit_step(update, context, caller, EDITABLE[arg])
-    elif action == "back" and arg is None:
+    elif action is DraftAction.BACK_TO_REVIEW:
         await query.answer()
         await _restore_review_buttons(update, context, caller, draft)
-    elif action == "me" and arg is not None and arg.isdigit():
-        await _me_too(update, context, caller, int(arg))
     else:
         await answer_expired(update, caller.locale)
+
+
+async def on_draft_category(update: Update, context: CustomContext) -> None:
+    """`d:<draft id>:cat:<category>`, on the category question."""
+    caller = await load_caller(update, context)
+    button = DraftCategory.parse(pressed(update))
+    draft = await _live_draft(update, context, caller, button.draft_id)
+    if draft is None:
+        return
+    if draft.step != ReportStep.CATEGORY:
+        await answer_expired(update, caller.locale)
+        return
+    await _choose_category(update, context, caller, button.category)
+
+
+async def on_draft_edit(update: Update, context: CustomContext) -> None:
+    """`d:<draft id>:edit:<part>`, on the review card."""
+    caller = await load_caller(update, context)
+    button = DraftEdit.parse(pressed(update))
+    draft = await _live_draft(update, context, caller, button.draft_id)
+    if draft is None:
+        return
+    if draft.step != ReportStep.REVIEW:
+        await answer_expired(update, caller.locale)
+        return
+    await _edit_step(update, context, caller, button.step)
+
+
+async def on_me_too(update: Update, context: CustomContext) -> None:
+    """`d:<draft id>:me:<report id>`, on the review card."""
+    caller = await load_caller(update, context)
+    button = DraftMeToo.parse(pressed(update))
+    draft = await _live_draft(update, context, caller, button.draft_id)
+    if draft is None:
+        return
+    if draft.step != ReportStep.REVIEW:
+        await answer_expired(update, caller.locale)
+        return
+    await _me_too(update, context, caller, button.report_id)
 
 
 async def _choose_category(
@@ -590,25 +642,34 @@ async def _choose_category(
 def _review_buttons(
     caller: Caller, draft: ReportDraft, nearby: list[Report] | None = None
 ) -> list[list[tuple[str, str]]]:
-    locale = caller.locale
+    locale, draft_id = caller.locale, draft.id or 0
     me_too = [
-        [(t(locale, "buttons.me_too", ref=format_ref(r.id or 0)), f"d:{draft.id}:me:{r.id}")]
+        [
+            (
+                t(locale, "buttons.me_too", ref=format_ref(r.id or 0)),
+                DraftMeToo(draft_id, r.id or 0).encode(),
+            )
+        ]
         for r in nearby or []
     ]
     return [
-        [(t(locale, "buttons.confirm"), f"d:{draft.id}:ok")],
+        [(t(locale, "buttons.confirm"), DraftButton(draft_id, DraftAction.CONFIRM).encode())],
         *me_too,
         [
-            (t(locale, "buttons.edit"), f"d:{draft.id}:edit"),
-            (_cancel_label(locale), f"d:{draft.id}:x"),
+            (t(locale, "buttons.edit"), DraftButton(draft_id, DraftAction.EDIT).encode()),
+            (_cancel_label(locale), DraftButton(draft_id, DraftAction.CANCEL).encode()),
         ],
     ]
 
 
 async def _show_edit_choices(update: Update, caller: Caller, draft: ReportDraft) -> None:
-    locale = caller.locale
-    rows = [[(t(locale, f"buttons.edit_{name}"), f"d:{draft.id}:edit:{name}")] for name in EDITABLE]
-    rows.append([(t(locale, "buttons.back_to_review"), f"d:{draft.id}:back")])
+    locale, draft_id = caller.locale, draft.id or 0
+    rows = [
+        [(t(locale, f"buttons.edit_{part}"), DraftEdit(draft_id, part).encode())]
+        for part in EDITABLE
+    ]
+    back = DraftButton(draft_id, DraftAction.BACK_TO_REVIEW)
+    rows.append([(t(locale, "buttons.back_to_review"), back.encode())])
     await message_of(update).edit_reply_markup(reply_markup=inline(rows))
 
 
@@ -712,7 +773,10 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         CommandHandler("report", begin, filters=private),
         CommandHandler("cancel", cancel_command, filters=private),
         MessageHandler(private & menu_filter("buttons.menu_report"), begin),
-        CallbackQueryHandler(on_draft_button, pattern=r"^d:"),
+        on(DraftButton, on_draft_button),
+        on(DraftCategory, on_draft_category),
+        on(DraftEdit, on_draft_edit),
+        on(DraftMeToo, on_me_too),
     ]
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
+from handlers.buttons import Revoke, on, pressed
 from handlers.common import Caller, inline, load_caller, t
 from handlers.context import CustomContext
 from storage.communities import community_name, get_community
@@ -187,7 +188,7 @@ async def list_planners(update: Update, context: CustomContext, actor: Actor) ->
                     [
                         (
                             t(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
-                            f"rv:{p.id}:{community_id}",
+                            Revoke(p.id or 0, community_id).encode(),
                         )
                     ]
                     for p in planners
@@ -210,11 +211,11 @@ def _planner_line(locale: str, community: Community, planners: list[Person]) -> 
 async def revoke(update: Update, context: CustomContext, actor: Actor) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    ok = False
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        async with context.session() as session:
-            ok = await revoke_planner(session, person_id=int(parts[1]), community_id=int(parts[2]))
+    button = Revoke.parse(pressed(update))
+    async with context.session() as session:
+        ok = await revoke_planner(
+            session, person_id=button.person_id, community_id=button.community_id
+        )
     if not ok:
         await query.answer(t(actor.locale, "common.expired"), show_alert=True)
         return
@@ -229,5 +230,5 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         CommandHandler("invite", invite, filters=private),
         CommandHandler("join", join, filters=private),
         CommandHandler("planners", list_planners, filters=private),
-        CallbackQueryHandler(revoke, pattern=r"^rv:"),
+        on(Revoke, revoke),
     ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from telegram import KeyboardButton, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 import prompts
+from handlers.buttons import ChooseCommunity, CommunityPage, Language, on, pressed
 from handlers.common import (
     PAGE_SIZE,
     Caller,
@@ -17,7 +18,6 @@ from handlers.common import (
     message_of,
     nav_row,
     page_count,
-    parse_int,
     reply_keyboard,
     t,
 )
@@ -43,7 +43,10 @@ async def ask_language(update: Update, caller: Caller) -> None:
     current = caller.locale
     labels = {code: t(code, f"buttons.lang_{code}") for code in prompts.LOCALES}
     row = [
-        (t(current, "buttons.selected", label=label) if code == current else label, f"lang:{code}")
+        (
+            t(current, "buttons.selected", label=label) if code == current else label,
+            Language(code).encode(),
+        )
         for code, label in labels.items()
     ]
     await message_of(update).reply_text(
@@ -67,8 +70,8 @@ async def ask_community(
     if total == 0:
         await message.reply_text(t(locale, "start.no_communities"))
         return
-    rows = [[(community_name(c, locale), f"com:{c.id}")] for c in communities]
-    nav = nav_row(locale, prefix="comp", page=page, pages=pages)
+    rows = [[(community_name(c, locale), ChooseCommunity(c.id or 0).encode())] for c in communities]
+    nav = nav_row(locale, page=page, pages=pages, data=lambda n: CommunityPage(n).encode())
     if nav:
         rows.append(nav)
     text = t(locale, "start.choose_community", page=page, pages=pages)
@@ -100,10 +103,7 @@ async def choose_language(update: Update, context: CustomContext) -> None:
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    locale = (query.data or "").removeprefix("lang:")
-    if locale not in prompts.LOCALES:
-        await answer_expired(update, caller.locale)
-        return
+    locale = Language.parse(pressed(update)).locale
     async with context.session() as session:
         await set_locale(session, person=caller.person, locale=locale)
     await query.answer()
@@ -116,10 +116,7 @@ async def choose_language(update: Update, context: CustomContext) -> None:
 
 async def community_page(update: Update, context: CustomContext) -> None:
     caller = await load_caller(update, context)
-    page = parse_int((update.callback_query and update.callback_query.data or "")[5:])
-    if page is None:
-        await answer_expired(update, caller.locale)
-        return
+    page = CommunityPage.parse(pressed(update)).page
     assert update.callback_query is not None
     await update.callback_query.answer()
     await ask_community(update, context, caller, page=page, edit=True)
@@ -129,13 +126,9 @@ async def choose_community(update: Update, context: CustomContext) -> None:
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    community_id = parse_int((query.data or "")[4:])
+    community_id = ChooseCommunity.parse(pressed(update)).community_id
     async with context.session() as session:
-        community = (
-            None
-            if community_id is None
-            else await get_community(session, community_id=community_id)
-        )
+        community = await get_community(session, community_id=community_id)
         if community is not None:
             assert community.id is not None
             await set_community(session, person=caller.person, community_id=community.id)
@@ -204,7 +197,7 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         MessageHandler(private & menu_filter("buttons.menu_language"), language_command),
         MessageHandler(private & menu_filter("buttons.menu_community"), community_command),
         MessageHandler(private & menu_filter("buttons.menu_help"), help_command),
-        CallbackQueryHandler(choose_language, pattern=r"^lang:"),
-        CallbackQueryHandler(community_page, pattern=r"^comp:"),
-        CallbackQueryHandler(choose_community, pattern=r"^com:"),
+        on(Language, choose_language),
+        on(CommunityPage, community_page),
+        on(ChooseCommunity, choose_community),
     ]

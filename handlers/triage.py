@@ -2,7 +2,7 @@
 
 Every action goes through `storage.lifecycle`, which checks the report's version: of two
 planners tapping at once, the second is told who handled it, and nothing is sent twice.
-Button data: `t:<report id>:<version>:<action>[:<arg>]`. What a planner types next (a
+Button data: the `Triage*` families of handlers/buttons.py. What a planner types next (a
 question, a reason, a note, a reference) is a `pending_input` row, not memory.
 """
 
@@ -15,13 +15,22 @@ from telegram import ForceReply, InputMediaPhoto, Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from handlers.common import inline, message_of, photo_source, place_label, t
+from handlers.buttons import (
+    TriageAction,
+    TriageButton,
+    TriageDecline,
+    TriageDepartment,
+    TriageMerge,
+    TriageStage,
+    on,
+    pressed,
+)
+from handlers.common import answer_expired, inline, message_of, photo_source, place_label, t
 from handlers.context import CustomContext
 from handlers.report import begin as begin_report
 from handlers.roles import Actor, load_actor, planner_only, refuse
@@ -38,11 +47,11 @@ from storage.inbox import (
 from storage.lifecycle import PLANNER_STEPS, TransitionError, allowed_next, last_actor, merge
 from storage.lifecycle import transition as move
 from storage.media import NotAnImageError, store_photo
-from storage.models import PendingInput, Report, ReportStatus, format_ref
+from storage.models import Department, PendingInput, Report, ReportStatus, format_ref
 from storage.reports import add_after_photo, get_report, parse_ref, report_photos
+from storage.rules import DeclineReason
 
 S = ReportStatus
-DECLINE_REASONS = ("duplicate_elsewhere", "private_property", "not_public_space", "already_planned")
 NOTE_LIMIT = 1000
 
 
@@ -50,9 +59,24 @@ def _age_hours(report: Report, now: datetime) -> int:
     return int((now - report.created_at).total_seconds() // 3600)
 
 
-def _data(report: Report, action: str, arg: str | None = None) -> str:
-    base = f"t:{report.id}:{report.version}:{action}"
-    return base if arg is None else f"{base}:{arg}"
+def _data(report: Report, action: TriageAction) -> str:
+    return TriageButton(report.id or 0, report.version, action).encode()
+
+
+def _dep_data(report: Report, code: str) -> str:
+    return TriageDepartment(report.id or 0, report.version, Department(code)).encode()
+
+
+def _decline_data(report: Report, reason: DeclineReason) -> str:
+    return TriageDecline(report.id or 0, report.version, reason).encode()
+
+
+def _merge_data(report: Report, into_id: int) -> str:
+    return TriageMerge(report.id or 0, report.version, into_id).encode()
+
+
+def _stage_data(report: Report, stage: ReportStatus, *, with_note: bool) -> str:
+    return TriageStage(report.id or 0, report.version, stage, with_note).encode()
 
 
 # --- showing a card ------------------------------------------------------------------------
@@ -119,8 +143,8 @@ def _triage_rows(
     locale = actor.locale
     rows = [
         [
-            (t(locale, "triage.accept"), _data(report, "acc")),
-            (t(locale, "triage.needs_info"), _data(report, "ni")),
+            (t(locale, "triage.accept"), _data(report, TriageAction.ACCEPT)),
+            (t(locale, "triage.needs_info"), _data(report, TriageAction.NEEDS_INFO)),
         ]
     ]
     for candidate in duplicates:
@@ -129,17 +153,17 @@ def _triage_rows(
             [
                 (
                     t(locale, "triage.merge_into", ref=ref),
-                    _data(report, "mg", str(candidate.report.id)),
+                    _merge_data(report, candidate.report.id or 0),
                 )
             ]
         )
     rows.append(
         [
-            (t(locale, "triage.merge_by_ref"), _data(report, "mgr")),
-            (t(locale, "triage.decline"), _data(report, "dec")),
+            (t(locale, "triage.merge_by_ref"), _data(report, TriageAction.MERGE_BY_REF)),
+            (t(locale, "triage.decline"), _data(report, TriageAction.DECLINE)),
         ]
     )
-    rows.append([(t(locale, "triage.skip"), _data(report, "skip"))])
+    rows.append([(t(locale, "triage.skip"), _data(report, TriageAction.SKIP))])
     return rows
 
 
@@ -148,7 +172,8 @@ def _stage_rows(actor: Actor, report: Report) -> list[list[tuple[str, str]]]:
     if report.status in (S.SUBMITTED, S.NEEDS_INFO):
         return _triage_rows(actor, report, [])[:-1]
     return [
-        [(t(actor.locale, f"triage.to_{s.value}"), _data(report, "go", s.value))] for s in steps
+        [(t(actor.locale, f"triage.to_{s.value}"), _stage_data(report, s, with_note=True))]
+        for s in steps
     ]
 
 
@@ -199,82 +224,110 @@ async def open_report(update: Update, context: CustomContext) -> None:
 # --- the buttons ------------------------------------------------------------------------------
 
 
-@planner_only
-async def on_button(update: Update, context: CustomContext, actor: Actor) -> None:
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    if len(parts) not in (4, 5) or not parts[1].isdigit() or not parts[2].isdigit():
-        await query.answer(t(actor.locale, "common.expired"), show_alert=True)
-        return
-    report_id, version, action = int(parts[1]), int(parts[2]), parts[3]
-    arg = parts[4] if len(parts) == 5 else None
+async def _report_for(
+    update: Update, context: CustomContext, actor: Actor, report_id: int, version: int
+) -> Report | None:
+    """The report behind a triage button, if the planner may act on the version they saw;
+    otherwise None, with the answer (expired, not permitted, or already handled)."""
     async with context.session() as session:
         report = await get_report(session, report_id=report_id)
     if report is None:
-        await query.answer(t(actor.locale, "common.expired"), show_alert=True)
-        return
+        await answer_expired(update, actor.locale)
+        return None
     if not actor.may_act_on(report):
         await refuse(update, actor.locale)
-        return
+        return None
     if report.version != version:
         await _already_handled(update, context, actor, report)
-        return
-    await _dispatch(update, context, actor, report, action, arg)
+        return None
+    return report
 
 
-async def _dispatch(
-    update: Update,
-    context: CustomContext,
-    actor: Actor,
-    report: Report,
-    action: str,
-    arg: str | None,
-) -> None:
+@planner_only
+async def on_button(update: Update, context: CustomContext, actor: Actor) -> None:
+    """`t:<report id>:<version>:<action>`"""
     query = update.callback_query
     assert query is not None
-    locale = actor.locale
-    if action == "acc" and arg is None:
+    button = TriageButton.parse(pressed(update))
+    report = await _report_for(update, context, actor, button.report_id, button.version)
+    if report is None:
+        return
+    locale, action = actor.locale, button.action
+    if action is TriageAction.ACCEPT:
         await query.answer()
         rows = [
-            [(t(locale, f"department.{code}"), _data(report, "dep", code))]
+            [(t(locale, f"department.{code}"), _dep_data(report, code))]
             for code in context.config.departments
         ]
-        rows.append([(t(locale, "triage.back"), _data(report, "back"))])
+        rows.append([(t(locale, "triage.back"), _data(report, TriageAction.BACK))])
         await message_of(update).edit_reply_markup(reply_markup=inline(rows))
-    elif action == "dep" and arg in context.config.departments:
-        await _move(update, context, actor, report, S.ACCEPTED, department=arg)
-    elif action == "dec" and arg is None:
+    elif action is TriageAction.DECLINE:
         await query.answer()
         rows = [
-            [(t(locale, f"triage.reason_{r}"), _data(report, "dr", str(n)))]
-            for n, r in enumerate(DECLINE_REASONS)
+            [(t(locale, f"triage.reason_{r.value}"), _decline_data(report, r))]
+            for r in DeclineReason
         ]
-        rows.append([(t(locale, "triage.reason_typed"), _data(report, "drt"))])
-        rows.append([(t(locale, "triage.back"), _data(report, "back"))])
+        rows.append([(t(locale, "triage.reason_typed"), _data(report, TriageAction.DECLINE_TYPED))])
+        rows.append([(t(locale, "triage.back"), _data(report, TriageAction.BACK))])
         await message_of(update).edit_reply_markup(reply_markup=inline(rows))
-    elif action == "dr" and arg is not None and arg.isdigit() and int(arg) < len(DECLINE_REASONS):
-        note = t(context.config.default_locale, f"triage.reason_{DECLINE_REASONS[int(arg)]}")
-        await _move(update, context, actor, report, S.DECLINED, public_note=note)
-    elif action in ("ni", "drt", "mgr") and arg is None:
-        await _ask_input(update, context, actor, report, action)
-    elif action == "mg" and arg is not None and arg.isdigit():
-        await _merge(update, context, actor, report, int(arg))
-    elif action == "skip" and arg is None:
+    elif action in (TriageAction.NEEDS_INFO, TriageAction.DECLINE_TYPED, TriageAction.MERGE_BY_REF):
+        await _ask_input(update, context, actor, report, action.value)
+    elif action is TriageAction.SKIP:
         await query.answer()
         await show_next(update, context, actor, after_id=report.id or 0)
-    elif action == "back" and arg is None:
+    else:  # BACK
         await query.answer()
         async with context.session() as session:
             duplicates = await likely_duplicates(session, report=report)
         rows = _triage_rows(actor, report, duplicates)
         await message_of(update).edit_reply_markup(reply_markup=inline(rows))
-    elif action == "go" and arg in {s.value for s in PLANNER_STEPS}:
-        await _ask_input(update, context, actor, report, "note", target=arg)
-    elif action == "gn" and arg in {s.value for s in PLANNER_STEPS}:
-        await _move(update, context, actor, report, S(arg))
+
+
+@planner_only
+async def on_department(update: Update, context: CustomContext, actor: Actor) -> None:
+    """`t:<report id>:<version>:dep:<department>`: accept it, routed to that department."""
+    button = TriageDepartment.parse(pressed(update))
+    report = await _report_for(update, context, actor, button.report_id, button.version)
+    if report is None:
+        return
+    if button.department not in context.config.departments:
+        await answer_expired(update, actor.locale)
+        return
+    await _move(update, context, actor, report, S.ACCEPTED, department=button.department)
+
+
+@planner_only
+async def on_decline(update: Update, context: CustomContext, actor: Actor) -> None:
+    """`t:<report id>:<version>:dr:<n>`: decline with a template reason."""
+    button = TriageDecline.parse(pressed(update))
+    report = await _report_for(update, context, actor, button.report_id, button.version)
+    if report is None:
+        return
+    note = t(context.config.default_locale, f"triage.reason_{button.reason.value}")
+    await _move(update, context, actor, report, S.DECLINED, public_note=note)
+
+
+@planner_only
+async def on_merge(update: Update, context: CustomContext, actor: Actor) -> None:
+    """`t:<report id>:<version>:mg:<report id>`: merge into a suggested duplicate."""
+    button = TriageMerge.parse(pressed(update))
+    report = await _report_for(update, context, actor, button.report_id, button.version)
+    if report is None:
+        return
+    await _merge(update, context, actor, report, button.into_id)
+
+
+@planner_only
+async def on_stage(update: Update, context: CustomContext, actor: Actor) -> None:
+    """`t:<report id>:<version>:go:<stage>` asks for a note; `gn` moves without one."""
+    button = TriageStage.parse(pressed(update))
+    report = await _report_for(update, context, actor, button.report_id, button.version)
+    if report is None:
+        return
+    if button.with_note:
+        await _ask_input(update, context, actor, report, "note", target=button.stage.value)
     else:
-        await query.answer(t(locale, "common.expired"), show_alert=True)
+        await _move(update, context, actor, report, button.stage)
 
 
 async def _ask_input(
@@ -301,7 +354,8 @@ async def _ask_input(
     await update.callback_query.answer()
     ref = format_ref(report.id)
     if action == "note":
-        rows = [[(t(actor.locale, "triage.without_note"), _data(report, "gn", target))]]
+        without = _stage_data(report, S(target), with_note=False)
+        rows = [[(t(actor.locale, "triage.without_note"), without)]]
         key = "triage.ask_resolve_note" if target == S.RESOLVED else "triage.ask_note"
         status = t(actor.locale, f"status.{target}")
         await message_of(update).reply_text(
@@ -518,5 +572,9 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
     return [
         CommandHandler("inbox", inbox, filters=private),
         CommandHandler("report", open_report, filters=private & filters.Regex(r"^/report\s+\S")),
-        CallbackQueryHandler(on_button, pattern=r"^t:"),
+        on(TriageButton, on_button),
+        on(TriageDepartment, on_department),
+        on(TriageDecline, on_decline),
+        on(TriageMerge, on_merge),
+        on(TriageStage, on_stage),
     ]
