@@ -58,8 +58,14 @@ def place_label(locale: str, where: Report | ReportDraft) -> str:
 
 
 def t(locale: str, key: str, /, **params: object) -> str:
-    """Shorthand for rendering a prompt."""
+    """Shorthand for rendering a prompt as HTML (the parse mode of every message)."""
     return prompts.render(key, locale, **params)
+
+
+def plain(locale: str, key: str, /, **params: object) -> str:
+    """A prompt as plain text, for what Telegram does not parse: button labels and the
+    answer to a button press."""
+    return prompts.render_text(key, locale, **params)
 
 
 def guess_locale(update: Update, context: CustomContext) -> str:
@@ -144,7 +150,7 @@ async def answer_expired(update: Update, locale: str) -> None:
     """Tell the person that the button they tapped no longer does anything."""
     query = update.callback_query
     if query is not None:
-        await query.answer(t(locale, "common.expired"), show_alert=True)
+        await query.answer(plain(locale, "common.expired"), show_alert=True)
 
 
 def photo_source(context: CustomContext, photo: DraftPhoto | ReportPhoto) -> str | InputFile:

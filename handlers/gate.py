@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from handlers.buttons import pressed
-from handlers.common import answer_expired, guess_locale, t
+from handlers.common import answer_expired, guess_locale, plain, t
 from handlers.context import CustomContext
 
 
@@ -88,11 +88,11 @@ async def flood_gate(update: Update, context: CustomContext) -> None:
     allowed, warn = context.bot_data.flood.check(user.id, time.monotonic())
     if allowed:
         return
-    text = t(guess_locale(update, context), "common.slow_down")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text)  # every tap is answered, or it spins
+    locale = guess_locale(update, context)
+    if update.callback_query is not None:  # every tap is answered, or it spins
+        await update.callback_query.answer(plain(locale, "common.slow_down"))
     elif warn and update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(t(locale, "common.slow_down"))
     raise ApplicationHandlerStop
 
 

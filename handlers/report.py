@@ -57,6 +57,7 @@ from storage.drafts import (
     count_draft_photos,
     discard_draft,
     draft_photos,
+    filed_from,
     get_draft,
     go_back,
     go_to,
@@ -562,6 +563,9 @@ async def on_draft_button(update: Update, context: CustomContext) -> None:
     assert query is not None
     caller = await load_caller(update, context)
     button = DraftButton.parse(pressed(update))
+    if button.action is DraftAction.CONFIRM:
+        await _confirm(update, context, caller, button.draft_id)
+        return
     draft = await _live_draft(update, context, caller, button.draft_id)
     if draft is None:
         return
@@ -574,8 +578,6 @@ async def on_draft_button(update: Update, context: CustomContext) -> None:
         await _previous_step(update, context, caller)
     elif step is not ReportStep.REVIEW:
         await answer_expired(update, caller.locale)
-    elif action is DraftAction.CONFIRM:
-        await _confirm(update, context, caller)
     elif action is DraftAction.EDIT:
         await query.answer()
         await _show_edit_choices(update, caller, draft)
@@ -730,8 +732,9 @@ async def _edit_step(
     await prompt_step(update, context, caller, draft)
 
 
-async def _confirm(update: Update, context: CustomContext, caller: Caller) -> None:
-    """Submit the draft; the reference is shown only after the transaction committed."""
+async def _confirm(update: Update, context: CustomContext, caller: Caller, draft_id: int) -> None:
+    """Submit the draft; the reference is shown only after the transaction committed. A
+    Confirm of a draft filed already (its answer lost in a crash) gets that reference again."""
     query = update.callback_query
     assert query is not None
     locale, now = caller.locale, context.now()
@@ -739,19 +742,27 @@ async def _confirm(update: Update, context: CustomContext, caller: Caller) -> No
     try:
         async with context.session() as session:
             draft = await get_draft(session, person_id=caller.id)
-            assert draft is not None
-            if await over_hourly_limit(session, reporter_id=caller.id, limit=limit, now=now):
+            if draft is None or draft.id != draft_id:
+                report = await filed_from(session, draft_id=draft_id, reporter_id=caller.id)
+                draft = None
+            elif draft.step != ReportStep.REVIEW:
                 report = None
+            elif await over_hourly_limit(session, reporter_id=caller.id, limit=limit, now=now):
+                await query.answer()
+                await message_of(update).reply_text(
+                    t(locale, "report.too_many_per_hour", limit=limit)
+                )
+                return
             else:
                 report = await submit_draft(session, draft=draft, now=now)
     except DraftError:
         await query.answer()
         await message_of(update).reply_text(t(locale, "report.incomplete"))
         return
-    await query.answer()
     if report is None:
-        await message_of(update).reply_text(t(locale, "report.too_many_per_hour", limit=limit))
+        await answer_expired(update, locale)
         return
+    await query.answer()
     await _clear_buttons(update)
     assert report.id is not None
     await message_of(update).reply_text(

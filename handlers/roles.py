@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from handlers.buttons import Revoke, on, pressed
-from handlers.common import Caller, inline, load_caller, t
+from handlers.common import Caller, answer_expired, inline, load_caller, plain, t
 from handlers.context import CustomContext
 from storage.communities import community_name, get_community
 from storage.models import Community, Person, Report
@@ -77,11 +77,10 @@ async def load_actor(update: Update, context: CustomContext) -> tuple[Caller, Ac
 
 async def refuse(update: Update, locale: str) -> None:
     """The one answer for a missing role, to a command or a button."""
-    text = t(locale, "roles.not_permitted")
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await update.callback_query.answer(plain(locale, "roles.not_permitted"), show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(t(locale, "roles.not_permitted"))
 
 
 Guarded = Callable[[Update, CustomContext], Coroutine[Any, Any, None]]
@@ -187,7 +186,7 @@ async def list_planners(update: Update, context: CustomContext, actor: Actor) ->
                 rows += [
                     [
                         (
-                            t(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
+                            plain(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
                             Revoke(p.id or 0, community_id).encode(),
                         )
                     ]
@@ -217,9 +216,9 @@ async def revoke(update: Update, context: CustomContext, actor: Actor) -> None:
             session, person_id=button.person_id, community_id=button.community_id
         )
     if not ok:
-        await query.answer(t(actor.locale, "common.expired"), show_alert=True)
+        await answer_expired(update, actor.locale)
         return
-    await query.answer(t(actor.locale, "roles.revoked"))
+    await query.answer(plain(actor.locale, "roles.revoked"))
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, t(actor.locale, "roles.revoked"))
 

@@ -30,7 +30,15 @@ from handlers.buttons import (
     on,
     pressed,
 )
-from handlers.common import answer_expired, inline, message_of, photo_source, place_label, t
+from handlers.common import (
+    answer_expired,
+    inline,
+    message_of,
+    photo_source,
+    place_label,
+    plain,
+    t,
+)
 from handlers.context import CustomContext
 from handlers.report import begin as begin_report
 from handlers.roles import Actor, load_actor, planner_only, refuse
@@ -231,6 +239,7 @@ async def _report_for(
     otherwise None, with the answer (expired, not permitted, or already handled)."""
     async with context.session() as session:
         report = await get_report(session, report_id=report_id)
+        who = await last_actor(session, report_id=report_id) if report else None
     if report is None:
         await answer_expired(update, actor.locale)
         return None
@@ -238,7 +247,9 @@ async def _report_for(
         await refuse(update, actor.locale)
         return None
     if report.version != version:
-        await _already_handled(update, context, actor, report)
+        by = who.first_name if who else ""
+        stale = TransitionError("stale", report_id=report_id, status=report.status, by=by)
+        await _already_handled(update, actor, stale)
         return None
     return report
 
@@ -366,23 +377,23 @@ async def _ask_input(
     await message_of(update).reply_text(t(actor.locale, key, ref=ref), reply_markup=ForceReply())
 
 
-async def _already_handled(
-    update: Update, context: CustomContext, actor: Actor, report: Report
-) -> None:
-    assert report.id is not None
-    async with context.session() as session:
-        who = await last_actor(session, report_id=report.id)
-    text = t(
+async def _already_handled(update: Update, actor: Actor, refused: TransitionError) -> None:
+    """Someone else moved the report first: say who, and where it is now."""
+    await _reply_or_alert(
+        update,
         actor.locale,
         "triage.already_handled",
-        ref=format_ref(report.id),
-        name=who.first_name if who else "",
-        status=t(actor.locale, f"status.{report.status}"),
+        ref=format_ref(refused.report_id or 0),
+        name=refused.by,
+        status=plain(actor.locale, f"status.{refused.status}"),
     )
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await message_of(update).reply_text(text)
+
+
+async def _close_question(context: CustomContext, actor: Actor) -> None:
+    """The open question is moot once its report moved on: forget it, in a unit of work of
+    its own (the refused move's was rolled back)."""
+    async with context.session() as session:
+        await clear_pending(session, person_id=actor.id)
 
 
 async def _move(
@@ -412,10 +423,11 @@ async def _move(
             )
             await clear_pending(session, person_id=actor.id)
     except TransitionError as exc:
-        if exc.code == "stale" and exc.report is not None:
-            await _already_handled(update, context, actor, exc.report)
+        await _close_question(context, actor)
+        if exc.code == "stale":
+            await _already_handled(update, actor, exc)
         elif update.callback_query is not None:
-            await update.callback_query.answer(t(actor.locale, "common.expired"), show_alert=True)
+            await answer_expired(update, actor.locale)
         else:
             await message_of(update).reply_text(t(actor.locale, "triage.not_allowed"))
         return False
@@ -450,7 +462,7 @@ async def _merge(
     async with context.session() as session:
         target = await get_report(session, report_id=into_id)
     if target is None or not actor.may_act_on(target):
-        await _reply_or_alert(update, t(locale, "triage.no_such_report"))
+        await _reply_or_alert(update, locale, "triage.no_such_report")
         return
     try:
         async with context.session() as session:
@@ -464,10 +476,11 @@ async def _merge(
             )
             await clear_pending(session, person_id=actor.id)
     except TransitionError as exc:
-        if exc.code == "stale" and exc.report is not None:
-            await _already_handled(update, context, actor, exc.report)
-        else:
-            await _reply_or_alert(update, t(locale, f"triage.merge_{exc.code}"))
+        if exc.code == "stale":
+            await _close_question(context, actor)
+            await _already_handled(update, actor, exc)
+        else:  # a wrong reference: the planner may type another
+            await _reply_or_alert(update, locale, f"triage.merge_{exc.code}")
         return
     if update.callback_query is not None:
         await update.callback_query.answer()
@@ -479,11 +492,12 @@ async def _merge(
     await show_next(update, context, actor)
 
 
-async def _reply_or_alert(update: Update, text: str) -> None:
+async def _reply_or_alert(update: Update, locale: str, key: str, **params: object) -> None:
+    """An alert for a button press (plain text), a message for typed input (HTML)."""
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await update.callback_query.answer(plain(locale, key, **params), show_alert=True)
     else:
-        await message_of(update).reply_text(text)
+        await message_of(update).reply_text(t(locale, key, **params))
 
 
 # --- what a planner types next ------------------------------------------------------------

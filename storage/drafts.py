@@ -240,6 +240,7 @@ async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: dateti
     await _check_complete(session, draft)
     assert draft.category is not None
     report = Report(
+        draft_id=draft.id,
         community_id=draft.community_id,
         reporter_id=draft.person_id,
         category=draft.category,
@@ -290,6 +291,12 @@ async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: dateti
     await session.delete(draft)
     await session.flush()
     return report
+
+
+async def filed_from(session: AsyncSession, *, draft_id: int, reporter_id: int) -> Report | None:
+    """The report this reporter filed from that draft (the draft row is gone by then)."""
+    query = select(Report).where(Report.draft_id == draft_id, Report.reporter_id == reporter_id)
+    return (await session.exec(query)).first()
 
 
 async def clear_photos(session: AsyncSession, *, draft: ReportDraft) -> list[str]:

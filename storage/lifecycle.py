@@ -48,12 +48,35 @@ PLANNER_STEPS = (S.PLANNED, S.IN_PROGRESS, S.RESOLVED)  # what /report offers af
 
 
 class TransitionError(ValueError):
-    """A move refused: `code` is not_found, not_allowed or stale (someone acted first)."""
+    """A move refused: `code` is not_found, not_allowed, stale (someone acted first), or for
+    a merge self / target_closed.
 
-    def __init__(self, code: str, *, report: Report | None = None) -> None:
+    It carries plain values, never an ORM object (the rollback that follows the refusal
+    expires those): the report's id and status, and for stale, the first name of who moved
+    it last (tests/conversation/test_races.py).
+    """
+
+    def __init__(
+        self, code: str, *, report_id: int | None = None, status: str = "", by: str = ""
+    ) -> None:
         super().__init__(code)
         self.code = code
-        self.report = report
+        self.report_id = report_id
+        self.status = status
+        self.by = by
+
+
+def _refused(code: str, report: Report) -> TransitionError:
+    return TransitionError(code, report_id=report.id, status=report.status)
+
+
+async def _stale(session: AsyncSession, report: Report) -> TransitionError:
+    """The refusal of a version someone moved on from, naming who moved it last."""
+    assert report.id is not None
+    who = await last_actor(session, report_id=report.id)
+    return TransitionError(
+        "stale", report_id=report.id, status=report.status, by=who.first_name if who else ""
+    )
 
 
 def allowed_next(status: str) -> frozenset[ReportStatus]:
@@ -117,10 +140,10 @@ async def transition(
         raise TransitionError("not_found")
     await session.refresh(report)
     if report.version != expected_version:
-        raise TransitionError("stale", report=report)
+        raise await _stale(session, report)
     current = ReportStatus(report.status)
     if to not in ALLOWED[current]:
-        raise TransitionError("not_allowed", report=report)
+        raise _refused("not_allowed", report)
     values: dict[str, object] = {
         "status": to,
         "version": expected_version + 1,
@@ -146,7 +169,7 @@ async def transition(
     )
     if result.rowcount != 1:  # another process moved it between our read and our write
         await session.refresh(report)
-        raise TransitionError("stale", report=report)
+        raise await _stale(session, report)
     await session.refresh(report)
     session.add(
         ReportEvent(
@@ -230,9 +253,9 @@ async def merge(
         raise TransitionError("not_found")
     root = await root_of(session, report=target)
     if root.id == report.id:  # into itself, or into one of its own duplicates
-        raise TransitionError("self", report=report)
+        raise _refused("self", report)
     if root.status not in OPEN:
-        raise TransitionError("target_closed", report=root)
+        raise _refused("target_closed", root)
     assert root.id is not None
     moved = [p.id for p in await followers(session, report_id=report_id) if p.id is not None]
     report = await transition(
@@ -260,9 +283,9 @@ async def rate(
     if report is None or report.reporter_id != person_id:
         raise TransitionError("not_found")
     if report.status != S.RESOLVED:
-        raise TransitionError("not_allowed", report=report)
+        raise _refused("not_allowed", report)
     if stars is not None and not 1 <= stars <= 5:
-        raise TransitionError("not_allowed", report=report)
+        raise _refused("not_allowed", report)
     satisfied = stars is not None and stars >= 3
     to = S.CLOSED if satisfied else S.REOPENED
     report = await transition(

@@ -115,6 +115,7 @@ class Report(SQLModel, table=True):
     rating: int | None = None
     rated_at: datetime | None = _ts(nullable=True)
     awaiting_info: bool = False  # needs_info asked and the reporter has not answered yet
+    draft_id: int | None = Field(default=None, unique=True, index=True)  # filed from this draft
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
 
@@ -162,6 +163,7 @@ class ReportDraft(SQLModel, table=True):
     """A report being written; one per person. Survives restarts; any process may continue it."""
 
     __tablename__ = "report_draft"
+    __table_args__ = {"sqlite_autoincrement": True}  # an id names one draft for ever
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)

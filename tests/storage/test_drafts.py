@@ -16,6 +16,7 @@ from storage.drafts import (
     advance,
     count_draft_photos,
     discard_draft,
+    filed_from,
     get_draft,
     go_to,
     over_hourly_limit,
@@ -143,3 +144,24 @@ async def test_hourly_limit_counts_the_last_hour(session: AsyncSession, tmp_path
     listed = await reports_by(session, reporter_id=person.id)
     assert len(listed) == 2
     assert listed[0].created_at > listed[1].created_at
+
+
+async def test_a_filed_draft_is_remembered_and_its_id_never_reused(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    person = await make_person(session)
+    assert person.id is not None
+    report = await make_report(session, media_dir=tmp_path, reporter=person)
+    assert report.draft_id is not None
+    assert await filed_from(session, draft_id=report.draft_id, reporter_id=person.id) == report
+    other = await make_person(session)
+    assert other.id is not None
+    assert await filed_from(session, draft_id=report.draft_id, reporter_id=other.id) is None
+    # The filed draft's row is gone; the next draft (of anyone) gets a new id all the same.
+    again = await start_draft(session, person=person, now=NOW)
+    assert again.id is not None
+    assert again.id > report.draft_id
+    await discard_draft(session, draft=again)
+    third = await start_draft(session, person=person, now=NOW)
+    assert third.id is not None
+    assert third.id > again.id

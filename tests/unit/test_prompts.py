@@ -82,3 +82,12 @@ def test_handlers_hold_no_user_text() -> None:
         assert not cjk.search(source), f"{path.name} contains Chinese text"
         for call in re.finditer(r"reply_(?:text|photo)\(\s*\"", source):
             pytest.fail(f"{path.name} replies with a literal at {call.start()}")
+
+
+def test_plain_text_is_not_escaped_but_html_is() -> None:
+    params = {"ref": "R-000001", "name": "Li & Co <HQ>", "status": "accepted"}
+    html = prompts.render("triage.already_handled", "en", **params)
+    text = prompts.render_text("triage.already_handled", "en", **params)
+    assert "Li &amp; Co &lt;HQ&gt;" in html
+    assert text == "R-000001 was already handled by Li & Co <HQ> (it is now: accepted)."
+    assert prompts.matches_button("✖ Cancel", "buttons.cancel")
