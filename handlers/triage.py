@@ -49,6 +49,7 @@ from storage.inbox import (
     count_inbox,
     get_pending,
     has_pending,
+    is_overdue,
     next_in_inbox,
     set_pending,
 )
@@ -104,6 +105,12 @@ async def send_card(
             if report.community_id is not None
             else None
         )
+        overdue = await is_overdue(
+            session,
+            report_id=report.id,
+            now=context.now(),
+            hours=context.config.first_response_hours,
+        )
     if len(photos) == 1:
         await context.bot.send_photo(chat_id, photo_source(context, photos[0]))
     elif photos:
@@ -122,8 +129,7 @@ async def send_card(
         place=place_label(locale, report),
         description=report.description,
         age=hours,
-        overdue=report.status in (S.SUBMITTED, S.NEEDS_INFO)
-        and hours >= context.config.first_response_hours,
+        overdue=overdue,
         community=community_name(community, locale) if community else "",
         outside_area=report.outside_area,
         duplicates=[_duplicate_line(locale, c) for c in duplicates],

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
 from storage.outbox import enqueue, enqueue_to_planners
+from storage.rules import overdue
 
 S = ReportStatus
 
@@ -52,17 +53,19 @@ async def count_inbox(session: AsyncSession, *, community_ids: Sequence[int]) ->
 async def overdue_reports(
     session: AsyncSession, *, community_ids: Sequence[int], now: datetime, hours: int
 ) -> list[Report]:
-    """Untriaged reports older than the first-response deadline, oldest first."""
+    """The communities' overdue reports (`rules.overdue`), oldest first."""
     query = (
         select(Report)
-        .where(
-            col(Report.community_id).in_(list(community_ids)),
-            _untriaged(),
-            col(Report.created_at) <= now - timedelta(hours=hours),
-        )
+        .where(col(Report.community_id).in_(list(community_ids)), overdue(now=now, hours=hours))
         .order_by(col(Report.id))
     )
     return list((await session.exec(query)).all())
+
+
+async def is_overdue(session: AsyncSession, *, report_id: int, now: datetime, hours: int) -> bool:
+    """Whether one report is overdue (`rules.overdue`)."""
+    query = select(overdue(now=now, hours=hours)).where(col(Report.id) == report_id)
+    return bool((await session.exec(query)).first())
 
 
 async def awaiting_answer(session: AsyncSession, *, person_id: int) -> Report | None:

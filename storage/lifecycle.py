@@ -27,6 +27,7 @@ from storage.models import (
     ReportStatus,
 )
 from storage.outbox import enqueue, enqueue_to_planners
+from storage.rules import satisfied
 
 S = ReportStatus
 ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
@@ -277,8 +278,8 @@ async def merge(
 async def rate(
     session: AsyncSession, *, report_id: int, person_id: int, stars: int | None, now: datetime
 ) -> Report:
-    """The reporter's answer to "is it fixed?": 1-2 stars or not fixed (None) reopen the
-    report and tell its planners; 3-5 stars close it."""
+    """The reporter's answer to "is it fixed?": a satisfied rating (`rules.satisfied`: 4-5
+    stars) closes the report; 1-3 stars or not fixed (None) reopen it and tell its planners."""
     report = await session.get(Report, report_id)
     if report is None or report.reporter_id != person_id:
         raise TransitionError("not_found")
@@ -286,8 +287,7 @@ async def rate(
         raise _refused("not_allowed", report)
     if stars is not None and not 1 <= stars <= 5:
         raise _refused("not_allowed", report)
-    satisfied = stars is not None and stars >= 3
-    to = S.CLOSED if satisfied else S.REOPENED
+    to = S.CLOSED if satisfied(stars) else S.REOPENED
     report = await transition(
         session,
         report_id=report_id,
@@ -299,7 +299,7 @@ async def rate(
     if stars is not None:
         report.rating, report.rated_at = stars, now
         session.add(report)
-    if not satisfied:
+    if to is S.REOPENED:
         await enqueue_to_planners(
             session,
             community_id=report.community_id,

@@ -76,7 +76,10 @@ async def test_overdue_and_the_morning_notices(session: AsyncSession, tmp_path: 
         session, media_dir=tmp_path, reporter=await make_person(session, community=community)
     )
     later = NOW + timedelta(hours=48)
-    assert await overdue_reports(session, community_ids=[community.id], now=later, hours=49) == []
+    assert await overdue_reports(session, community_ids=[community.id], now=later, hours=48) == []
+    later += timedelta(
+        seconds=1
+    )  # overdue once older than the deadline (tests/storage/test_rules.py)
     assert await overdue_reports(session, community_ids=[community.id], now=later, hours=48) == [
         report
     ]
