@@ -39,13 +39,14 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     locale, params = message.locale, message.params
     ref = format_ref(int(params["report_id"])) if "report_id" in params else ""
     if message.kind == "status":
-        duplicate_of = params.get("duplicate_of")
+        duplicate_of, reason = params.get("duplicate_of"), params.get("reason")
         text = prompts.render(
             "notify.status",
             locale,
             ref=ref,
             status=prompts.render(f"status.{params['status']}", locale),
-            note=params.get("note") or "",
+            note=params.get("note")
+            or (prompts.render_text(f"triage.reason_{reason}", locale) if reason else ""),
             duplicate_of=format_ref(int(duplicate_of)) if duplicate_of else "",
         )
         return text, None

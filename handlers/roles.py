@@ -19,7 +19,7 @@ from handlers.buttons import Revoke, on, pressed
 from handlers.common import Caller, answer_expired, inline, load_caller, plain, t
 from handlers.context import CustomContext
 from storage.communities import community_name, get_community
-from storage.models import Community, Person, Report
+from storage.models import Community, Person
 from storage.roles import (
     RoleError,
     all_community_ids,
@@ -30,6 +30,7 @@ from storage.roles import (
     redeem_invite,
     revoke_planner,
 )
+from storage.triage import Scope
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,13 @@ class Actor:
     def id(self) -> int:
         return self.caller.id
 
-    def serves(self, community_id: int | None) -> bool:
-        return community_id is not None and community_id in self.community_ids
+    @property
+    def scope(self) -> Scope:
+        """What storage checks every planner action against (`Scope.covers`)."""
+        return Scope(person_id=self.id, community_ids=self.community_ids)
 
-    def may_act_on(self, report: Report) -> bool:
-        return self.serves(report.community_id)
+    def serves(self, community_id: int | None) -> bool:
+        return self.scope.covers(community_id)
 
 
 PlannerHandler = Callable[[Update, CustomContext, Actor], Awaitable[None]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,34 @@ async def list_communities(
 
 async def get_community(session: AsyncSession, *, community_id: int) -> Community | None:
     return await session.get(Community, community_id)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Where a map pin falls among the communities."""
+
+    nearest: Community | None  # None when no community has a centre point
+    distance_m: float
+    inside: bool
+
+    @property
+    def community(self) -> Community | None:
+        """The community the pin is in, if any."""
+        return self.nearest if self.inside else None
+
+    @property
+    def outside_area(self) -> bool:
+        """In none of the communities (that have a centre point)."""
+        return self.nearest is not None and not self.inside
+
+
+async def pin_community(session: AsyncSession, *, lat: float, lon: float) -> Pin:
+    """The one definition of which community a pin falls in: within the radius of the
+    nearest community's centre (DEFAULT_RADIUS_M when it has none)."""
+    found = await nearest_community(session, lat=lat, lon=lon)
+    if found is None:
+        return Pin(None, 0.0, False)
+    return Pin(*found)
 
 
 async def nearest_community(

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
 from storage.outbox import enqueue, enqueue_to_planners
-from storage.rules import overdue
+from storage.rules import MAX_WORDS, overdue
 
 S = ReportStatus
 
@@ -79,11 +79,31 @@ async def awaiting_answer(session: AsyncSession, *, person_id: int) -> Report | 
     return (await session.exec(query)).first()
 
 
+class AnswerTooLongError(ValueError):
+    """An answer longer than a resident may write (`rules.MAX_WORDS`)."""
+
+
+async def answer_question(
+    session: AsyncSession, *, person: Person, text: str, now: datetime
+) -> int | None:
+    """The reporter's answer to a planner's question on their newest report waiting for one;
+    the report's id, or None when no question waits."""
+    assert person.id is not None
+    report = await awaiting_answer(session, person_id=person.id)
+    if report is None:
+        return None
+    await attach_answer(session, report=report, person=person, text=text, now=now)
+    return report.id
+
+
 async def attach_answer(
     session: AsyncSession, *, report: Report, person: Person, text: str, now: datetime
 ) -> None:
-    """The reporter's answer joins the report's history; the card returns to the inbox."""
+    """The reporter's answer joins the report's history; the card returns to the inbox.
+    An answer longer than MAX_WORDS is refused (AnswerTooLongError), never cut."""
     assert report.id is not None
+    if len(text) > MAX_WORDS:
+        raise AnswerTooLongError(text)
     session.add(
         ReportEvent(
             report_id=report.id,
@@ -91,7 +111,7 @@ async def attach_answer(
             at=now,
             from_status=report.status,
             to_status=report.status,
-            public_note=text[:1000],
+            public_note=text,
         )
     )
     report.awaiting_info = False

@@ -27,7 +27,7 @@ from storage.models import (
     ReportStatus,
 )
 from storage.outbox import enqueue, enqueue_to_planners
-from storage.rules import satisfied
+from storage.rules import DeclineReason, satisfied
 
 S = ReportStatus
 ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
@@ -71,7 +71,7 @@ def _refused(code: str, report: Report) -> TransitionError:
     return TransitionError(code, report_id=report.id, status=report.status)
 
 
-async def _stale(session: AsyncSession, report: Report) -> TransitionError:
+async def stale(session: AsyncSession, report: Report) -> TransitionError:
     """The refusal of a version someone moved on from, naming who moved it last."""
     assert report.id is not None
     who = await last_actor(session, report_id=report.id)
@@ -134,14 +134,16 @@ async def transition(
     private_note: str = "",
     department: str | None = None,
     duplicate_of_id: int | None = None,
+    reason: DeclineReason | None = None,
 ) -> Report:
-    """Move a report to `to`, append its event, and queue a notice to every follower."""
+    """Move a report to `to`, append its event, and queue a notice to every follower. A
+    template `reason` is kept as its code, and put into words in each reader's language."""
     report = await session.get(Report, report_id)
     if report is None:
         raise TransitionError("not_found")
     await session.refresh(report)
     if report.version != expected_version:
-        raise await _stale(session, report)
+        raise await stale(session, report)
     current = ReportStatus(report.status)
     if to not in ALLOWED[current]:
         raise _refused("not_allowed", report)
@@ -170,7 +172,7 @@ async def transition(
     )
     if result.rowcount != 1:  # another process moved it between our read and our write
         await session.refresh(report)
-        raise await _stale(session, report)
+        raise await stale(session, report)
     await session.refresh(report)
     session.add(
         ReportEvent(
@@ -181,14 +183,20 @@ async def transition(
             to_status=to,
             public_note=public_note,
             private_note=private_note,
+            decline_reason=reason,
         )
     )
-    await _notify_followers(session, report=report, public_note=public_note, now=now)
+    await _notify_followers(session, report=report, public_note=public_note, reason=reason, now=now)
     return report
 
 
 async def _notify_followers(
-    session: AsyncSession, *, report: Report, public_note: str, now: datetime
+    session: AsyncSession,
+    *,
+    report: Report,
+    public_note: str,
+    reason: DeclineReason | None,
+    now: datetime,
 ) -> None:
     assert report.id is not None
     duplicate_of = None
@@ -203,6 +211,7 @@ async def _notify_followers(
                 "report_id": report.id,
                 "status": report.status,
                 "note": public_note,
+                "reason": reason,
                 "duplicate_of": duplicate_of,
             },
             now=now,

@@ -157,6 +157,7 @@ class ReportEvent(SQLModel, table=True):
     to_status: str = Field(max_length=32)
     public_note: str = Field(default="", max_length=1000)
     private_note: str = Field(default="", max_length=1000)
+    decline_reason: str | None = Field(default=None, max_length=32)  # rules.DeclineReason
 
 
 class ReportDraft(SQLModel, table=True):

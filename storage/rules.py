@@ -19,6 +19,8 @@ from storage.models import Report
 SATISFIED_FROM_STARS = 4
 #: What a resident writes (their words, their answer to a planner's question), at most.
 MAX_WORDS = 1000
+#: A planner's public note (or typed reason, or question for the resident), at most.
+MAX_NOTE = 1000
 
 
 def satisfied(stars: int | None) -> bool:

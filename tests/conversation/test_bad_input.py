@@ -210,7 +210,7 @@ async def test_unexpected_error_gets_an_apology_with_a_code(
     async def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("handlers.myreports.count_reports_by", broken)
+    monkeypatch.setattr("handlers.myreports.my_reports_page", broken)
     with caplog.at_level(logging.ERROR, logger="microspace.incidents"):
         await resident.send("/myreports")
         apology = await resident.expect_message(containing="抱歉，出了点问题")

@@ -1,11 +1,14 @@
-"""report.draft_id: the draft a report was filed from; draft ids are never reused
+"""report.draft_id, draft ids never reused; report_event.decline_reason as a code
 
 A Confirm tapped again after its report was filed (say the reply was lost in a crash) finds
 that report by the draft id its button carries. For that, a draft id must name one draft
 for ever: SQLite reuses the highest rowid once its row is deleted unless the table is
 AUTOINCREMENT (PostgreSQL's sequences never reuse a value).
 
-Revision ID: 0003_report_draft_id
+A decline with a template reason keeps the reason's code, so that each reader sees it in
+their own language.
+
+Revision ID: 0003_draft_id_reason_code
 Revises: 0002_outbox_claims
 Create Date: 2026-11-26
 
@@ -16,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_report_draft_id"
+revision: str = "0003_draft_id_reason_code"
 down_revision: str | Sequence[str] | None = "0002_outbox_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -30,6 +33,8 @@ def upgrade() -> None:
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.add_column(sa.Column("draft_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_report_draft_id"), ["draft_id"], unique=True)
+    with op.batch_alter_table("report_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("decline_reason", sa.String(length=32), nullable=True))
     if _sqlite():
         with op.batch_alter_table(
             "report_draft", recreate="always", table_kwargs={"sqlite_autoincrement": True}
@@ -43,6 +48,8 @@ def downgrade() -> None:
             "report_draft", recreate="always", table_kwargs={"sqlite_autoincrement": False}
         ):
             pass
+    with op.batch_alter_table("report_event", schema=None) as batch_op:
+        batch_op.drop_column("decline_reason")
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_draft_id"))
         batch_op.drop_column("draft_id")
