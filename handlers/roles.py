@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from handlers.buttons import Revoke, on, pressed
 from handlers.common import Caller, answer_expired, inline, load_caller, plain, t
 from handlers.context import CustomContext
-from storage.communities import community_name, get_community
+from storage.communities import community_name
 from storage.models import Community, Person
 from storage.roles import (
     RoleError,
@@ -26,7 +26,7 @@ from storage.roles import (
     community_by_slug,
     create_invite,
     planner_communities,
-    planners_of,
+    planners_by_community,
     redeem_invite,
     revoke_planner,
 )
@@ -180,21 +180,19 @@ async def list_planners(update: Update, context: CustomContext, actor: Actor) ->
     lines: list[str] = []
     rows: list[list[tuple[str, str]]] = []
     async with context.session() as session:
-        for community_id in actor.community_ids:
-            community = await get_community(session, community_id=community_id)
-            assert community is not None
-            planners = await planners_of(session, community_id=community_id)
-            lines.append(_planner_line(actor.locale, community, planners))
-            if actor.is_admin:
-                rows += [
-                    [
-                        (
-                            plain(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
-                            Revoke(p.id or 0, community_id).encode(),
-                        )
-                    ]
-                    for p in planners
+        serving = await planners_by_community(session, community_ids=actor.community_ids)
+    for community, planners in serving:
+        lines.append(_planner_line(actor.locale, community, planners))
+        if actor.is_admin:
+            rows += [
+                [
+                    (
+                        plain(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
+                        Revoke(p.id or 0, community.id or 0).encode(),
+                    )
                 ]
+                for p in planners
+            ]
     await _reply(update)("\n".join(lines), reply_markup=inline(rows) if rows else None)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.geo import distance_m
@@ -92,17 +92,6 @@ async def import_communities(session: AsyncSession, *, items: list[CommunityIn])
             updated += 1
     await session.flush()
     return created, updated
-
-
-async def count_communities(session: AsyncSession) -> int:
-    return (await session.exec(select(func.count()).select_from(Community))).one()
-
-
-async def list_communities(
-    session: AsyncSession, *, offset: int = 0, limit: int = 8
-) -> list[Community]:
-    query = select(Community).order_by(col(Community.id)).offset(offset).limit(limit)
-    return list((await session.exec(query)).all())
 
 
 async def get_community(session: AsyncSession, *, community_id: int) -> Community | None:

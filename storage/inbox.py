@@ -168,17 +168,6 @@ async def get_pending(
     return pending
 
 
-async def has_pending(session: AsyncSession, *, telegram_id: int) -> bool:
-    """Whether this Telegram user has an open planner question (one cheap query, run for
-    every private message before anything else)."""
-    query = (
-        select(PendingInput.id)
-        .join(Person, col(Person.id) == col(PendingInput.person_id))
-        .where(Person.telegram_id == telegram_id)
-    )
-    return (await session.exec(query)).first() is not None
-
-
 async def clear_pending(session: AsyncSession, *, person_id: int) -> bool:
     """Forget the open question; True when there was one."""
     result = await session.exec(
