@@ -16,9 +16,9 @@ def _ts(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
-class Locale(StrEnum):
-    ZH = "zh"
-    EN = "en"
+# The locales are prompts.LOCALES (where their words are); storage only needs a default for
+# rows written without one.
+DEFAULT_LOCALE = "zh"
 
 
 class Role(StrEnum):
@@ -79,7 +79,7 @@ class Person(SQLModel, table=True):
         sa_column=Column(BigInteger(), unique=True, index=True, nullable=False)
     )
     first_name: str = Field(default="", max_length=200)
-    locale: str = Field(default=Locale.ZH, max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
     created_at: datetime = _ts()
 
@@ -261,7 +261,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
     person_id: int | None = Field(default=None, foreign_key="person.id")
-    locale: str = Field(default=Locale.ZH, max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     kind: str = Field(max_length=32)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str | None = Field(default=None, unique=True, max_length=128)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import prompts
-from storage.models import Category, ReportStatus
+from storage.models import Category, Department, ReportStatus
+from storage.rules import DeclineReason
 
 
 def test_both_locales_define_the_same_messages_with_the_same_parameters() -> None:
@@ -42,6 +43,15 @@ def test_every_category_and_status_has_a_label(locale: str) -> None:
         assert f"category.{category.value}" in keys
     for status in ReportStatus:
         assert f"status.{status.value}" in keys
+    for department in Department:
+        assert f"department.{department.value}" in keys
+    for reason in DeclineReason:  # a planner's button, and the words a resident reads
+        assert f"triage.reason_{reason.value}" in keys
+
+
+def test_the_locales_are_the_prompt_folders() -> None:
+    folders = {p.name for p in prompts.PROMPTS_DIR.iterdir() if list(p.glob("*.j2"))}
+    assert folders == set(prompts.LOCALES)
 
 
 def test_user_text_is_escaped() -> None:
