@@ -34,6 +34,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
+from handlers.buttons import Rate
 from handlers.context import Clock
 from storage.db import session_scope
 from storage.models import OutboxMessage, format_ref
@@ -64,24 +65,25 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     locale, params = message.locale, message.params
     ref = format_ref(int(params["report_id"])) if "report_id" in params else ""
     if message.kind == "status":
-        duplicate_of = params.get("duplicate_of")
+        duplicate_of, reason = params.get("duplicate_of"), params.get("reason")
         text = prompts.render(
             "notify.status",
             locale,
             ref=ref,
             status=prompts.render(f"status.{params['status']}", locale),
-            note=params.get("note") or "",
+            note=params.get("note")
+            or (prompts.render_text(f"triage.reason_{reason}", locale) if reason else ""),
             duplicate_of=format_ref(int(duplicate_of)) if duplicate_of else "",
         )
         return text, None
     if message.kind == "rate":
         report_id = int(params["report_id"])
         stars = [
-            InlineKeyboardButton("⭐" * n, callback_data=f"rate:{report_id}:{n}")
+            InlineKeyboardButton("⭐" * n, callback_data=Rate(report_id, n).encode())
             for n in range(1, 6)
         ]
         not_fixed = InlineKeyboardButton(
-            prompts.render("buttons.not_fixed", locale), callback_data=f"rate:{report_id}:0"
+            prompts.render("buttons.not_fixed", locale), callback_data=Rate(report_id, 0).encode()
         )
         keyboard = InlineKeyboardMarkup([stars[:3], stars[3:], [not_fixed]])
         return prompts.render("notify.rate", locale, ref=ref), keyboard

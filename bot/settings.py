@@ -13,11 +13,15 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import prompts
+from storage.models import Department
+
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 PLACEHOLDER_TOKENS = {"", "123456:replace-me", "changeme", "your-token-here"}
-SUPPORTED_LOCALES = ("zh", "en")
-# Departments a report can be routed to; labels live in prompts/*/department.j2.
-DEPARTMENT_CODES = ("greening", "sanitation", "city_management", "housing", "traffic", "other")
+SUPPORTED_LOCALES = prompts.LOCALES
+# Departments a report can be routed to (storage.models.Department); labels live in
+# prompts/*/department.j2.
+DEPARTMENT_CODES = tuple(d.value for d in Department)
 
 
 class Settings(BaseSettings):

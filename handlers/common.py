@@ -17,19 +17,32 @@ from telegram import (
 
 import prompts
 from handlers.context import CustomContext
-from storage.communities import community_name, get_community
-from storage.models import DraftPhoto, Person, Report, ReportDraft, ReportPhoto
-from storage.people import get_or_create_person
+from storage.callers import CallerState
+from storage.callers import load_caller as read_caller
+from storage.communities import community_name
+from storage.models import Community, DraftPhoto, Person, Report, ReportDraft, ReportPhoto
 
 PAGE_SIZE = 8
 
 
 @dataclass(frozen=True)
 class Caller:
-    """The person behind an update, as loaded in this update's unit of work."""
+    """The person behind an update, with their community, draft and open question, as read
+    at the start of the update (`storage.callers`)."""
 
-    person: Person
-    created: bool
+    state: CallerState
+
+    @property
+    def person(self) -> Person:
+        return self.state.person
+
+    @property
+    def created(self) -> bool:
+        return self.state.created
+
+    @property
+    def draft(self) -> ReportDraft | None:
+        return self.state.draft
 
     @property
     def locale(self) -> str:
@@ -37,8 +50,7 @@ class Caller:
 
     @property
     def id(self) -> int:
-        assert self.person.id is not None
-        return self.person.id
+        return self.state.id
 
 
 def message_of(update: Update) -> Message:
@@ -58,8 +70,14 @@ def place_label(locale: str, where: Report | ReportDraft) -> str:
 
 
 def t(locale: str, key: str, /, **params: object) -> str:
-    """Shorthand for rendering a prompt."""
+    """Shorthand for rendering a prompt as HTML (the parse mode of every message)."""
     return prompts.render(key, locale, **params)
+
+
+def plain(locale: str, key: str, /, **params: object) -> str:
+    """A prompt as plain text, for what Telegram does not parse: button labels and the
+    answer to a button press."""
+    return prompts.render_text(key, locale, **params)
 
 
 def guess_locale(update: Update, context: CustomContext) -> str:
@@ -71,25 +89,31 @@ def guess_locale(update: Update, context: CustomContext) -> str:
 
 
 async def load_caller(update: Update, context: CustomContext) -> Caller:
-    """The person sending this update, created on first contact (in its own unit of work)."""
-    user = update.effective_user
-    assert user is not None
-    async with context.session() as session:
-        person, created = await get_or_create_person(
-            session,
-            telegram_id=user.id,
-            first_name=user.first_name or "",
-            locale=guess_locale(update, context),
-            now=context.now(),
-        )
-    return Caller(person=person, created=created)
+    """The person sending this update, read once per update (in a unit of work of its own)
+    and created on first contact; every handler of the update shares what was read."""
+    if context.caller_state is None:
+        user = update.effective_user
+        assert user is not None
+        async with context.session() as session:
+            context.caller_state = await read_caller(
+                session,
+                telegram_id=user.id,
+                first_name=user.first_name or "",
+                locale=guess_locale(update, context),
+                now=context.now(),
+            )
+    return Caller(context.caller_state)
 
 
-async def community_label(context: CustomContext, caller: Caller) -> str:
-    if caller.person.community_id is None:
-        return t(caller.locale, "report.no_community")
-    async with context.session() as session:
-        community = await get_community(session, community_id=caller.person.community_id)
+def remember(context: CustomContext, state: CallerState) -> Caller:
+    """What an operation of this update changed about the caller, for its other handlers."""
+    context.caller_state = state
+    return Caller(state)
+
+
+def community_label(caller: Caller, community: Community | None = None) -> str:
+    """The name of `community`, or else of the caller's own, for the menu and /help."""
+    community = community or caller.state.community
     if community is None:
         return t(caller.locale, "report.no_community")
     return community_name(community, caller.locale)
@@ -99,12 +123,12 @@ def menu_keyboard(locale: str) -> ReplyKeyboardMarkup:
     """The main menu: big buttons, one feature per row where it matters most."""
     return ReplyKeyboardMarkup(
         [
-            [t(locale, "buttons.menu_report")],
-            [t(locale, "buttons.menu_myreports")],
+            [plain(locale, "buttons.menu_report")],
+            [plain(locale, "buttons.menu_myreports")],
             [
-                t(locale, "buttons.menu_language"),
-                t(locale, "buttons.menu_community"),
-                t(locale, "buttons.menu_help"),
+                plain(locale, "buttons.menu_language"),
+                plain(locale, "buttons.menu_community"),
+                plain(locale, "buttons.menu_help"),
             ],
         ],
         resize_keyboard=True,
@@ -123,32 +147,24 @@ def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def page_count(total: int, size: int = PAGE_SIZE) -> int:
-    return max(1, -(-total // size))
-
-
-def nav_row(locale: str, *, prefix: str, page: int, pages: int) -> list[tuple[str, str]]:
-    """Previous / next buttons for a paged list; empty when there is one page."""
+def nav_row(
+    locale: str, *, page: int, pages: int, data: Callable[[int], str]
+) -> list[tuple[str, str]]:
+    """Previous / next buttons for a paged list (`data(n)` is page n's callback data);
+    empty when there is one page."""
     row: list[tuple[str, str]] = []
     if page > 1:
-        row.append((t(locale, "buttons.prev_page"), f"{prefix}:{page - 1}"))
+        row.append((plain(locale, "buttons.prev_page"), data(page - 1)))
     if page < pages:
-        row.append((t(locale, "buttons.next_page"), f"{prefix}:{page + 1}"))
+        row.append((plain(locale, "buttons.next_page"), data(page + 1)))
     return row
-
-
-def parse_int(text: str) -> int | None:
-    """A non-negative int from callback data, or None for anything forged."""
-    if not text.isdigit() or len(text) > 12:
-        return None
-    return int(text)
 
 
 async def answer_expired(update: Update, locale: str) -> None:
     """Tell the person that the button they tapped no longer does anything."""
     query = update.callback_query
     if query is not None:
-        await query.answer(t(locale, "common.expired"), show_alert=True)
+        await query.answer(plain(locale, "common.expired"), show_alert=True)
 
 
 def photo_source(context: CustomContext, photo: DraftPhoto | ReportPhoto) -> str | InputFile:

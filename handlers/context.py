@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from storage.callers import CallerState
 from storage.db import session_scope
 
 Clock = Callable[[], datetime]
@@ -69,6 +70,9 @@ class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        # The sender as read at the start of this update (a context lives for one update):
+        # handlers.common.load_caller reads it once, every handler of the update shares it.
+        self.caller_state: CallerState | None = None
 
     @property
     def services(self) -> Services:

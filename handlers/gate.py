@@ -16,8 +16,24 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import answer_expired, guess_locale, t
+from handlers.buttons import pressed
+from handlers.common import answer_expired, guess_locale, plain, t
 from handlers.context import CustomContext
+
+
+async def before_features(update: Update, context: CustomContext) -> None:
+    """The checks after the flood limit: private chats only, and buttons with data."""
+    await private_chats_only(update, context)
+    await button_without_data(update, context)
+
+
+async def button_without_data(update: Update, context: CustomContext) -> None:
+    """Telegram's callback data is 1-64 bytes, but a forged query may carry none, and PTB
+    hands such a query to every handler that has a pattern: it expires here instead."""
+    if update.callback_query is None or pressed(update):
+        return
+    await answer_expired(update, guess_locale(update, context))
+    raise ApplicationHandlerStop
 
 
 async def private_chats_only(update: Update, context: CustomContext) -> None:
@@ -72,11 +88,11 @@ async def flood_gate(update: Update, context: CustomContext) -> None:
     allowed, warn = context.bot_data.flood.check(user.id, time.monotonic())
     if allowed:
         return
-    text = t(guess_locale(update, context), "common.slow_down")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text)  # every tap is answered, or it spins
+    locale = guess_locale(update, context)
+    if update.callback_query is not None:  # every tap is answered, or it spins
+        await update.callback_query.answer(plain(locale, "common.slow_down"))
     elif warn and update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(t(locale, "common.slow_down"))
     raise ApplicationHandlerStop
 
 
@@ -93,8 +109,8 @@ async def unknown_command(update: Update, context: CustomContext) -> None:
 
 def build_gatekeepers() -> list[list[BaseHandler[Update, CustomContext, None]]]:
     """Two groups, in this order: the flood limit first (it protects everything after it),
-    then the private-chat check."""
-    return [[TypeHandler(Update, flood_gate)], [TypeHandler(Update, private_chats_only)]]
+    then the private-chat and button-data checks."""
+    return [[TypeHandler(Update, flood_gate)], [TypeHandler(Update, before_features)]]
 
 
 def build_fallbacks() -> list[BaseHandler[Update, CustomContext, None]]:

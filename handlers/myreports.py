@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from handlers.buttons import MyReport, MyReportsPage, on, pressed
 from handlers.common import (
     Caller,
     answer_expired,
@@ -15,17 +16,17 @@ from handlers.common import (
     load_caller,
     message_of,
     nav_row,
-    page_count,
-    parse_int,
     photo_source,
     place_label,
+    plain,
     shorten,
     t,
 )
 from handlers.context import CustomContext
 from handlers.start import menu_filter
-from storage.models import Report, ReportEvent, ReportPhoto, format_ref
-from storage.reports import count_reports_by, get_report, report_events, report_photos, reports_by
+from storage.models import ReportEvent, format_ref
+from storage.residents import MyReport as MyReportRead
+from storage.residents import my_report, my_reports_page
 
 PAGE_SIZE = 5
 TEXT_LIMIT = 4096  # Telegram's message limit, after entity parsing
@@ -36,39 +37,45 @@ def _when(context: CustomContext, moment: datetime) -> str:
     return moment.astimezone(context.config.timezone).strftime("%Y-%m-%d %H:%M")
 
 
+def _public_note(locale: str, event: ReportEvent) -> str:
+    """What residents may read of a step: the planner's note, or a template reason."""
+    if event.decline_reason:
+        return plain(locale, f"triage.reason_{event.decline_reason}")
+    return event.public_note
+
+
+def _page_data(page: int) -> str:
+    return MyReportsPage(page).encode()
+
+
 async def show_list(
     update: Update, context: CustomContext, caller: Caller, *, page: int = 1
 ) -> None:
     locale = caller.locale
     async with context.session() as session:
-        total = await count_reports_by(session, reporter_id=caller.id)
-        pages = page_count(total, PAGE_SIZE)
-        page = min(max(page, 1), pages)
-        reports = await reports_by(
-            session, reporter_id=caller.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
+        listed = await my_reports_page(session, person_id=caller.id, page=page, size=PAGE_SIZE)
     message = message_of(update)
-    if total == 0:
+    if listed.total == 0:
         await message.reply_text(t(locale, "myreports.empty"))
         return
     rows = [
         [
             (
-                t(
+                plain(
                     locale,
                     "buttons.report_item",
                     ref=format_ref(r.id or 0),
-                    status=t(locale, f"status.{r.status}"),
+                    status=plain(locale, f"status.{r.status}"),
                 ),
-                f"rep:{r.id}",
+                MyReport(r.id or 0).encode(),
             )
         ]
-        for r in reports
+        for r in listed.items
     ]
-    nav = nav_row(locale, prefix="my", page=page, pages=pages)
+    nav = nav_row(locale, page=listed.page, pages=listed.pages, data=_page_data)
     if nav:
         rows.append(nav)
-    text = t(locale, "myreports.header", total=total, page=page, pages=pages)
+    text = t(locale, "myreports.header", total=listed.total, page=listed.page, pages=listed.pages)
     if update.callback_query is not None:
         await message.edit_text(text, reply_markup=inline(rows))
     else:
@@ -80,50 +87,35 @@ async def my_reports(update: Update, context: CustomContext) -> None:
 
 
 async def list_page(update: Update, context: CustomContext) -> None:
+    """`my:<page>` of /myreports."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    page = parse_int((query.data or "").removeprefix("my:"))
-    if page is None:
-        await answer_expired(update, caller.locale)
-        return
+    page = MyReportsPage.parse(pressed(update)).page
     await query.answer()
     await show_list(update, context, caller, page=page)
 
 
 async def show_report(update: Update, context: CustomContext) -> None:
-    """One of the caller's own reports; anyone else's id is treated as an expired button."""
+    """`rep:<report id>`: one of the caller's own reports; anyone else's has expired."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    report_id = parse_int((query.data or "").removeprefix("rep:"))
-    report: Report | None = None
-    photos: list[ReportPhoto] = []
-    events: list[ReportEvent] = []
+    report_id = MyReport.parse(pressed(update)).report_id
     async with context.session() as session:
-        if report_id is not None:
-            report = await get_report(session, report_id=report_id)
-        if report is not None and report.reporter_id == caller.id:
-            photos = await report_photos(session, report_id=report_id or 0)
-            events = await report_events(session, report_id=report_id or 0)
-        else:
-            report = None
-    if report is None:
+        mine = await my_report(session, person_id=caller.id, report_id=report_id)
+    if mine is None:
         await answer_expired(update, caller.locale)
         return
     await query.answer()
-    await _send_detail(update, context, caller, report, photos, events)
+    await _send_detail(update, context, caller, mine)
 
 
 async def _send_detail(
-    update: Update,
-    context: CustomContext,
-    caller: Caller,
-    report: Report,
-    photos: list[ReportPhoto],
-    events: list[ReportEvent],
+    update: Update, context: CustomContext, caller: Caller, mine: MyReportRead
 ) -> None:
     locale, message = caller.locale, message_of(update)
+    report, photos, events = mine.report, mine.photos, mine.events
     detail = t(
         locale,
         "myreports.detail",
@@ -142,7 +134,7 @@ async def _send_detail(
                 "myreports.history_line",
                 when=_when(context, e.at),
                 status=t(locale, f"status.{e.to_status}"),
-                note=shorten(e.public_note, note_chars),
+                note=shorten(_public_note(locale, e), note_chars),
             )
             for e in events
         ]
@@ -161,6 +153,6 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
     return [
         CommandHandler("myreports", my_reports, filters=private),
         MessageHandler(private & menu_filter("buttons.menu_myreports"), my_reports),
-        CallbackQueryHandler(list_page, pattern=r"^my:"),
-        CallbackQueryHandler(show_report, pattern=r"^rep:"),
+        on(MyReportsPage, list_page),
+        on(MyReport, show_report),
     ]

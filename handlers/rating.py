@@ -4,9 +4,10 @@ fixed" reopen it and tell its planners."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
-from handlers.common import answer_expired, load_caller, parse_int, t
+from handlers.buttons import Rate, on, pressed
+from handlers.common import answer_expired, load_caller, t
 from handlers.context import CustomContext
 from storage.lifecycle import TransitionError, rate
 from storage.models import ReportStatus, format_ref
@@ -17,12 +18,8 @@ async def on_rating(update: Update, context: CustomContext) -> None:
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    parts = (query.data or "").split(":")
-    report_id = parse_int(parts[1]) if len(parts) == 3 else None
-    stars = parse_int(parts[2]) if len(parts) == 3 else None
-    if report_id is None or stars is None or stars > 5:
-        await answer_expired(update, caller.locale)
-        return
+    button = Rate.parse(pressed(update))
+    report_id, stars = button.report_id, button.stars
     try:
         async with context.session() as session:
             report = await rate(
@@ -45,4 +42,4 @@ async def on_rating(update: Update, context: CustomContext) -> None:
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
-    return [CallbackQueryHandler(on_rating, pattern=r"^rate:")]
+    return [on(Rate, on_rating)]

@@ -13,22 +13,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers.common import Caller, inline, load_caller, t
+from handlers.buttons import Revoke, on, pressed
+from handlers.common import Caller, answer_expired, inline, load_caller, plain, t
 from handlers.context import CustomContext
-from storage.communities import community_name, get_community
-from storage.models import Community, Person, Report
+from storage.communities import community_name
+from storage.models import Community, Person
 from storage.roles import (
     RoleError,
     all_community_ids,
     community_by_slug,
     create_invite,
     planner_communities,
-    planners_of,
+    planners_by_community,
     redeem_invite,
     revoke_planner,
 )
+from storage.triage import Scope
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,13 @@ class Actor:
     def id(self) -> int:
         return self.caller.id
 
-    def serves(self, community_id: int | None) -> bool:
-        return community_id is not None and community_id in self.community_ids
+    @property
+    def scope(self) -> Scope:
+        """What storage checks every planner action against (`Scope.covers`)."""
+        return Scope(person_id=self.id, community_ids=self.community_ids)
 
-    def may_act_on(self, report: Report) -> bool:
-        return self.serves(report.community_id)
+    def serves(self, community_id: int | None) -> bool:
+        return self.scope.covers(community_id)
 
 
 PlannerHandler = Callable[[Update, CustomContext, Actor], Awaitable[None]]
@@ -76,11 +80,10 @@ async def load_actor(update: Update, context: CustomContext) -> tuple[Caller, Ac
 
 async def refuse(update: Update, locale: str) -> None:
     """The one answer for a missing role, to a command or a button."""
-    text = t(locale, "roles.not_permitted")
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await update.callback_query.answer(plain(locale, "roles.not_permitted"), show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(t(locale, "roles.not_permitted"))
 
 
 Guarded = Callable[[Update, CustomContext], Coroutine[Any, Any, None]]
@@ -177,21 +180,19 @@ async def list_planners(update: Update, context: CustomContext, actor: Actor) ->
     lines: list[str] = []
     rows: list[list[tuple[str, str]]] = []
     async with context.session() as session:
-        for community_id in actor.community_ids:
-            community = await get_community(session, community_id=community_id)
-            assert community is not None
-            planners = await planners_of(session, community_id=community_id)
-            lines.append(_planner_line(actor.locale, community, planners))
-            if actor.is_admin:
-                rows += [
-                    [
-                        (
-                            t(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
-                            f"rv:{p.id}:{community_id}",
-                        )
-                    ]
-                    for p in planners
+        serving = await planners_by_community(session, community_ids=actor.community_ids)
+    for community, planners in serving:
+        lines.append(_planner_line(actor.locale, community, planners))
+        if actor.is_admin:
+            rows += [
+                [
+                    (
+                        plain(actor.locale, "roles.revoke_button", name=p.first_name or "?"),
+                        Revoke(p.id or 0, community.id or 0).encode(),
+                    )
                 ]
+                for p in planners
+            ]
     await _reply(update)("\n".join(lines), reply_markup=inline(rows) if rows else None)
 
 
@@ -210,15 +211,15 @@ def _planner_line(locale: str, community: Community, planners: list[Person]) -> 
 async def revoke(update: Update, context: CustomContext, actor: Actor) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    ok = False
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        async with context.session() as session:
-            ok = await revoke_planner(session, person_id=int(parts[1]), community_id=int(parts[2]))
+    button = Revoke.parse(pressed(update))
+    async with context.session() as session:
+        ok = await revoke_planner(
+            session, person_id=button.person_id, community_id=button.community_id
+        )
     if not ok:
-        await query.answer(t(actor.locale, "common.expired"), show_alert=True)
+        await answer_expired(update, actor.locale)
         return
-    await query.answer(t(actor.locale, "roles.revoked"))
+    await query.answer(plain(actor.locale, "roles.revoked"))
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, t(actor.locale, "roles.revoked"))
 
@@ -229,5 +230,5 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         CommandHandler("invite", invite, filters=private),
         CommandHandler("join", join, filters=private),
         CommandHandler("planners", list_planners, filters=private),
-        CallbackQueryHandler(revoke, pattern=r"^rv:"),
+        on(Revoke, revoke),
     ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from telegram import KeyboardButton, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 import prompts
+from handlers.buttons import ChooseCommunity, CommunityPage, Language, on, pressed
 from handlers.common import (
     PAGE_SIZE,
     Caller,
@@ -16,34 +17,38 @@ from handlers.common import (
     menu_keyboard,
     message_of,
     nav_row,
-    page_count,
-    parse_int,
+    plain,
+    remember,
     reply_keyboard,
     t,
 )
 from handlers.context import CustomContext
-from storage.communities import (
-    community_name,
-    count_communities,
-    get_community,
-    list_communities,
-    nearest_community,
+from storage.communities import community_name
+from storage.models import Community
+from storage.residents import (
+    Page,
+    choose_community,
+    choose_locale,
+    communities_page,
+    settle_by_pin,
 )
-from storage.people import set_community, set_locale
 
 
-async def send_menu(update: Update, context: CustomContext, caller: Caller) -> None:
-    label = await community_label(context, caller)
+async def send_menu(update: Update, caller: Caller) -> None:
     await message_of(update).reply_text(
-        t(caller.locale, "common.menu", community=label), reply_markup=menu_keyboard(caller.locale)
+        t(caller.locale, "common.menu", community=community_label(caller)),
+        reply_markup=menu_keyboard(caller.locale),
     )
 
 
 async def ask_language(update: Update, caller: Caller) -> None:
     current = caller.locale
-    labels = {code: t(code, f"buttons.lang_{code}") for code in prompts.LOCALES}
+    labels = {code: plain(code, f"buttons.lang_{code}") for code in prompts.LOCALES}
     row = [
-        (t(current, "buttons.selected", label=label) if code == current else label, f"lang:{code}")
+        (
+            plain(current, "buttons.selected", label=label) if code == current else label,
+            Language(code).encode(),
+        )
         for code, label in labels.items()
     ]
     await message_of(update).reply_text(
@@ -55,27 +60,31 @@ async def ask_community(
     update: Update, context: CustomContext, caller: Caller, *, page: int = 1, edit: bool = False
 ) -> None:
     """The paged community list, with a reply button to share a location instead."""
-    locale = caller.locale
     async with context.session() as session:
-        total = await count_communities(session)
-        pages = page_count(total)
-        page = min(max(page, 1), pages)
-        communities = await list_communities(
-            session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-    message = message_of(update)
-    if total == 0:
+        listed = await communities_page(session, page=page, size=PAGE_SIZE)
+    await show_communities(update, caller, listed, edit=edit)
+
+
+async def show_communities(
+    update: Update, caller: Caller, listed: Page[Community], *, edit: bool = False
+) -> None:
+    locale, message = caller.locale, message_of(update)
+    if listed.total == 0:
         await message.reply_text(t(locale, "start.no_communities"))
         return
-    rows = [[(community_name(c, locale), f"com:{c.id}")] for c in communities]
-    nav = nav_row(locale, prefix="comp", page=page, pages=pages)
+    rows = [
+        [(community_name(c, locale), ChooseCommunity(c.id or 0).encode())] for c in listed.items
+    ]
+    nav = nav_row(
+        locale, page=listed.page, pages=listed.pages, data=lambda n: CommunityPage(n).encode()
+    )
     if nav:
         rows.append(nav)
-    text = t(locale, "start.choose_community", page=page, pages=pages)
+    text = t(locale, "start.choose_community", page=listed.page, pages=listed.pages)
     if edit and update.callback_query is not None:
         await message.edit_text(text, reply_markup=inline(rows))
         return
-    location_button = KeyboardButton(t(locale, "buttons.share_location"), request_location=True)
+    location_button = KeyboardButton(plain(locale, "buttons.share_location"), request_location=True)
     await message.reply_text(text, reply_markup=inline(rows))
     await message.reply_text(
         t(locale, "start.share_location_hint"), reply_markup=reply_keyboard([[location_button]])
@@ -93,84 +102,85 @@ async def start(update: Update, context: CustomContext) -> None:
     await message_of(update).reply_text(
         t(caller.locale, "start.welcome", name=caller.person.first_name)
     )
-    await send_menu(update, context, caller)
+    await send_menu(update, caller)
 
 
-async def choose_language(update: Update, context: CustomContext) -> None:
+async def on_language(update: Update, context: CustomContext) -> None:
+    """`lang:<locale>`: the language chosen; then the community, if there is none yet."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    locale = (query.data or "").removeprefix("lang:")
-    if locale not in prompts.LOCALES:
-        await answer_expired(update, caller.locale)
-        return
+    locale = Language.parse(pressed(update)).locale
     async with context.session() as session:
-        await set_locale(session, person=caller.person, locale=locale)
+        state = await choose_locale(session, caller=caller.state, locale=locale)
+        listed = (
+            await communities_page(session, page=1, size=PAGE_SIZE)
+            if caller.person.community_id is None
+            else None
+        )
+    caller = remember(context, state)
     await query.answer()
     await message_of(update).edit_text(t(locale, "start.language_set"))
-    if caller.person.community_id is None:
-        await ask_community(update, context, caller)
+    if listed is not None:
+        await show_communities(update, caller, listed)
     else:
-        await send_menu(update, context, caller)
+        await send_menu(update, caller)
 
 
-async def community_page(update: Update, context: CustomContext) -> None:
+async def on_community_page(update: Update, context: CustomContext) -> None:
+    """`comp:<page>` of the community list."""
     caller = await load_caller(update, context)
-    page = parse_int((update.callback_query and update.callback_query.data or "")[5:])
-    if page is None:
-        await answer_expired(update, caller.locale)
-        return
+    page = CommunityPage.parse(pressed(update)).page
     assert update.callback_query is not None
     await update.callback_query.answer()
     await ask_community(update, context, caller, page=page, edit=True)
 
 
-async def choose_community(update: Update, context: CustomContext) -> None:
+async def on_community(update: Update, context: CustomContext) -> None:
+    """`com:<community id>`: the community chosen from the list."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
-    community_id = parse_int((query.data or "")[4:])
+    community_id = ChooseCommunity.parse(pressed(update)).community_id
     async with context.session() as session:
-        community = (
-            None
-            if community_id is None
-            else await get_community(session, community_id=community_id)
-        )
-        if community is not None:
-            assert community.id is not None
-            await set_community(session, person=caller.person, community_id=community.id)
-    if community is None:
+        state = await choose_community(session, caller=caller.state, community_id=community_id)
+    if state is None:
         await answer_expired(update, caller.locale)
         return
+    caller = remember(context, state)
     await query.answer()
-    name = community_name(community, caller.locale)
+    name = community_label(caller)
     await message_of(update).edit_text(t(caller.locale, "start.community_set", name=name))
-    await send_menu(update, context, caller)
+    await send_menu(update, caller)
 
 
 async def community_by_location(update: Update, context: CustomContext, caller: Caller) -> None:
-    """A shared location outside a report picks the nearest community, if it is close enough."""
+    """A shared location outside a report picks the community it falls in, if any."""
     location = message_of(update).location
     assert location is not None
     async with context.session() as session:
-        found = await nearest_community(session, lat=location.latitude, lon=location.longitude)
-        if found is not None and found[2]:
-            assert found[0].id is not None
-            await set_community(session, person=caller.person, community_id=found[0].id)
-    if found is None or not found[2]:
+        state, pin = await settle_by_pin(
+            session, caller=caller.state, lat=location.latitude, lon=location.longitude
+        )
+        listed = (
+            await communities_page(session, page=1, size=PAGE_SIZE)
+            if pin.community is None
+            else None
+        )
+    if listed is not None:
         await message_of(update).reply_text(t(caller.locale, "start.community_far"))
-        await ask_community(update, context, caller)
+        await show_communities(update, caller, listed)
         return
-    community, distance, _inside = found
+    caller = remember(context, state)
     await message_of(update).reply_text(
         t(
             caller.locale,
             "start.community_nearest",
-            name=community_name(community, caller.locale),
-            distance=round(distance),
+            name=community_label(caller),
+            distance=round(pin.distance_m),
         )
     )
-    await send_menu(update, context, caller)
+    await send_menu(update, caller)
 
 
 async def language_command(update: Update, context: CustomContext) -> None:
@@ -183,15 +193,15 @@ async def community_command(update: Update, context: CustomContext) -> None:
 
 async def help_command(update: Update, context: CustomContext) -> None:
     caller = await load_caller(update, context)
-    label = await community_label(context, caller)
     await message_of(update).reply_text(
-        t(caller.locale, "common.help", community=label), reply_markup=menu_keyboard(caller.locale)
+        t(caller.locale, "common.help", community=community_label(caller)),
+        reply_markup=menu_keyboard(caller.locale),
     )
 
 
 def menu_filter(key: str) -> filters.BaseFilter:
     """Matches the label of menu button `key` in any locale."""
-    return filters.Text([t(locale, key) for locale in prompts.LOCALES])
+    return filters.Text([plain(locale, key) for locale in prompts.LOCALES])
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
@@ -204,7 +214,7 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         MessageHandler(private & menu_filter("buttons.menu_language"), language_command),
         MessageHandler(private & menu_filter("buttons.menu_community"), community_command),
         MessageHandler(private & menu_filter("buttons.menu_help"), help_command),
-        CallbackQueryHandler(choose_language, pattern=r"^lang:"),
-        CallbackQueryHandler(community_page, pattern=r"^comp:"),
-        CallbackQueryHandler(choose_community, pattern=r"^com:"),
+        on(Language, on_language),
+        on(CommunityPage, on_community_page),
+        on(ChooseCommunity, on_community),
     ]

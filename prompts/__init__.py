@@ -3,6 +3,8 @@
 A key is `<file>.<macro>`: `render("report.ask_photos", "zh", count=2)` calls the macro
 `ask_photos(count)` in `prompts/zh/report.j2`. Autoescape is on, because messages are sent
 in HTML parse mode: user text passed as a parameter is escaped wherever it is rendered.
+`render_text()` is for what Telegram shows as plain text (button labels, the answer to a
+button press), where an escape would show as "&amp;".
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ class UnknownPromptError(KeyError):
 
 
 @cache
-def _environment() -> Environment:
+def _environment(autoescape: bool = True) -> Environment:
     return Environment(
         loader=FileSystemLoader(PROMPTS_DIR),
-        autoescape=True,
+        autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -35,8 +37,8 @@ def _environment() -> Environment:
 
 
 @cache
-def _module(locale: str, name: str) -> Any:
-    template: Template = _environment().get_template(f"{locale}/{name}.j2")
+def _module(locale: str, name: str, autoescape: bool = True) -> Any:
+    template: Template = _environment(autoescape).get_template(f"{locale}/{name}.j2")
     return template.module
 
 
@@ -49,12 +51,21 @@ def normalise_locale(locale: str | None) -> str:
 
 
 def render(key: str, locale: str, /, **params: Any) -> str:
-    """The text for `key` in `locale`, with `params` escaped into it."""
+    """The HTML for `key` in `locale`, with `params` escaped into it."""
+    return _render(key, locale, params, autoescape=True)
+
+
+def render_text(key: str, locale: str, /, **params: Any) -> str:
+    """The plain text for `key` in `locale` (a button label, the answer to a press)."""
+    return _render(key, locale, params, autoescape=False)
+
+
+def _render(key: str, locale: str, params: dict[str, Any], *, autoescape: bool) -> str:
     name, _, macro_name = key.partition(".")
     if not macro_name:
         raise UnknownPromptError(key)
     try:
-        module = _module(normalise_locale(locale), name)
+        module = _module(normalise_locale(locale), name, autoescape)
     except Exception as exc:  # TemplateNotFound and syntax errors alike
         raise UnknownPromptError(key) from exc
     macro = getattr(module, macro_name, None)
@@ -77,4 +88,4 @@ def catalogue(locale: str) -> dict[str, tuple[str, ...]]:
 
 def matches_button(text: str, key: str) -> bool:
     """Whether `text` is the label of button `key` in any locale (reply keyboards send labels)."""
-    return any(text == render(key, locale) for locale in LOCALES)
+    return any(text == render_text(key, locale) for locale in LOCALES)

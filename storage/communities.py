@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.geo import distance_m
@@ -93,19 +94,36 @@ async def import_communities(session: AsyncSession, *, items: list[CommunityIn])
     return created, updated
 
 
-async def count_communities(session: AsyncSession) -> int:
-    return (await session.exec(select(func.count()).select_from(Community))).one()
-
-
-async def list_communities(
-    session: AsyncSession, *, offset: int = 0, limit: int = 8
-) -> list[Community]:
-    query = select(Community).order_by(col(Community.id)).offset(offset).limit(limit)
-    return list((await session.exec(query)).all())
-
-
 async def get_community(session: AsyncSession, *, community_id: int) -> Community | None:
     return await session.get(Community, community_id)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Where a map pin falls among the communities."""
+
+    nearest: Community | None  # None when no community has a centre point
+    distance_m: float
+    inside: bool
+
+    @property
+    def community(self) -> Community | None:
+        """The community the pin is in, if any."""
+        return self.nearest if self.inside else None
+
+    @property
+    def outside_area(self) -> bool:
+        """In none of the communities (that have a centre point)."""
+        return self.nearest is not None and not self.inside
+
+
+async def pin_community(session: AsyncSession, *, lat: float, lon: float) -> Pin:
+    """The one definition of which community a pin falls in: within the radius of the
+    nearest community's centre (DEFAULT_RADIUS_M when it has none)."""
+    found = await nearest_community(session, lat=lat, lon=lon)
+    if found is None:
+        return Pin(None, 0.0, False)
+    return Pin(*found)
 
 
 async def nearest_community(

@@ -5,14 +5,16 @@ A restart loses nothing a resident sent, and any bot process can continue any dr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from sqlalchemy import insert, literal
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.media import StoredPhoto
 from storage.models import (
-    Category,
     DraftPhoto,
     FollowReason,
     Person,
@@ -27,7 +29,6 @@ from storage.models import (
 from storage.writes import insert_or_skip
 
 MAX_PHOTOS = 5
-MAX_DESCRIPTION = 1000
 MAX_ADDRESS = 300
 STEP_ORDER = (
     ReportStep.PHOTOS,
@@ -59,11 +60,20 @@ async def start_draft(session: AsyncSession, *, person: Person, now: datetime) -
     existing = await get_draft(session, person_id=person.id)
     if existing is not None:
         return existing
+    return await create_draft(session, person=person, now=now)
+
+
+async def create_draft(session: AsyncSession, *, person: Person, now: datetime) -> ReportDraft:
+    """A new draft for `person`, who has none (one query less than start_draft).
+
+    Two updates starting one at once both get the one draft (INSERT … ON CONFLICT;
+    tests/storage/test_concurrent_writes.py)."""
+    assert person.id is not None
     row = ReportDraft(
         person_id=person.id, community_id=person.community_id, created_at=now, updated_at=now
     )
-    await insert_or_skip(session, row, conflict=("person_id",))
-    draft = await get_draft(session, person_id=person.id)
+    created = await insert_or_skip(session, row, conflict=("person_id",))
+    draft = created or await get_draft(session, person_id=person.id)
     assert draft is not None
     return draft
 
@@ -84,129 +94,55 @@ async def add_photo(
     session: AsyncSession,
     *,
     draft: ReportDraft,
+    photos: int,
     stored: StoredPhoto,
     file_id: str,
     file_unique_id: str,
     media_group_id: str | None,
-    now: datetime,
     file_kind: str = "photo",
 ) -> int:
-    """Attach a stored photo to the draft; returns how many photos it now has.
+    """Attach a stored photo to a draft that has `photos` photos; returns how many it has now.
 
     The same Telegram file sent twice counts once. A sixth photo raises DraftError("too_many").
     """
     assert draft.id is not None
-    photos = await draft_photos(session, draft_id=draft.id)
-    if any(p.file_unique_id == file_unique_id for p in photos):
-        return len(photos)
-    if len(photos) >= MAX_PHOTOS:
+    if photos >= MAX_PHOTOS:
+        if file_unique_id in {
+            p.file_unique_id for p in await draft_photos(session, draft_id=draft.id)
+        }:
+            return photos
         raise DraftError("too_many")
-    session.add(
-        DraftPhoto(
-            draft_id=draft.id,
-            position=len(photos) + 1,
-            telegram_file_id=file_id,
-            file_kind=file_kind,
-            file_unique_id=file_unique_id,
-            media_group_id=media_group_id,
-            path=stored.path,
-            phash=stored.phash,
-            width=stored.width,
-            height=stored.height,
-        )
+    row = {
+        "draft_id": draft.id,
+        "position": photos + 1,
+        "telegram_file_id": file_id,
+        "file_kind": file_kind,
+        "file_unique_id": file_unique_id,
+        "media_group_id": media_group_id,
+        "path": stored.path,
+        "phash": stored.phash,
+        "width": stored.width,
+        "height": stored.height,
+    }
+    dialect = (await session.connection()).dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    added = await session.exec(
+        insert(DraftPhoto)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["draft_id", "file_unique_id"])
+        .returning(col(DraftPhoto.id))
     )
-    draft.updated_at = now
-    session.add(draft)
-    await session.flush()
-    return len(photos) + 1
+    return photos + len(added.all())
 
 
-def next_step(draft: ReportDraft) -> ReportStep:
-    """The step after the current one; an edit of one step returns to the review card."""
-    if draft.editing:
-        return ReportStep.REVIEW
-    index = STEP_ORDER.index(ReportStep(draft.step))
-    return STEP_ORDER[min(index + 1, len(STEP_ORDER) - 1)]
-
-
-async def advance(session: AsyncSession, *, draft: ReportDraft, now: datetime) -> ReportStep:
-    """Move the draft on to its next step and return it."""
-    step = next_step(draft)
-    return await go_to(session, draft=draft, step=step, now=now, editing=False)
-
-
-async def go_back(session: AsyncSession, *, draft: ReportDraft, now: datetime) -> ReportStep:
-    """One step back (never before the photos); what was given there is kept."""
-    index = STEP_ORDER.index(ReportStep(draft.step))
-    return await go_to(
-        session, draft=draft, step=STEP_ORDER[max(index - 1, 0)], now=now, editing=False
-    )
-
-
-async def go_to(
-    session: AsyncSession, *, draft: ReportDraft, step: ReportStep, now: datetime, editing: bool
-) -> ReportStep:
-    if step is ReportStep.REVIEW:
-        await _check_complete(session, draft)
-    draft.step = step
-    draft.editing = editing
-    draft.updated_at = now
-    session.add(draft)
-    await session.flush()
-    return step
-
-
-async def _check_complete(session: AsyncSession, draft: ReportDraft) -> None:
-    assert draft.id is not None
-    if await count_draft_photos(session, draft_id=draft.id) == 0:
+def check_complete(*, photos: int, lat: float | None, address: str, category: str | None) -> None:
+    """A draft may be reviewed and filed once it has photos, a place and a category."""
+    if photos == 0:
         raise DraftError("no_photos")
-    if draft.lat is None and not draft.address:
-        raise DraftError("no_place")
-    if draft.category is None:
-        raise DraftError("no_category")
-
-
-async def set_place(
-    session: AsyncSession,
-    *,
-    draft: ReportDraft,
-    lat: float | None,
-    lon: float | None,
-    address: str,
-    community_id: int | None,
-    outside_area: bool,
-    now: datetime,
-) -> None:
-    address = address.strip()
-    if len(address) > MAX_ADDRESS:
-        raise DraftError("address_too_long")
     if lat is None and not address:
         raise DraftError("no_place")
-    draft.lat, draft.lon, draft.address = lat, lon, address
-    if community_id is not None:
-        draft.community_id = community_id
-    draft.outside_area = outside_area
-    draft.updated_at = now
-    session.add(draft)
-
-
-async def set_category(
-    session: AsyncSession, *, draft: ReportDraft, category: Category, now: datetime
-) -> None:
-    draft.category = category
-    draft.updated_at = now
-    session.add(draft)
-
-
-async def set_description(
-    session: AsyncSession, *, draft: ReportDraft, text: str, now: datetime
-) -> None:
-    text = text.strip()
-    if len(text) > MAX_DESCRIPTION:
-        raise DraftError("too_long")
-    draft.description = text
-    draft.updated_at = now
-    session.add(draft)
+    if category is None:
+        raise DraftError("no_category")
 
 
 async def discard_draft(session: AsyncSession, *, draft: ReportDraft) -> list[str]:
@@ -214,8 +150,7 @@ async def discard_draft(session: AsyncSession, *, draft: ReportDraft) -> list[st
     assert draft.id is not None
     photos = await draft_photos(session, draft_id=draft.id)
     await session.exec(delete(DraftPhoto).where(col(DraftPhoto.draft_id) == draft.id))
-    await session.delete(draft)
-    await session.flush()
+    await session.exec(delete(ReportDraft).where(col(ReportDraft.id) == draft.id))
     return [p.path for p in photos]
 
 
@@ -228,22 +163,24 @@ async def count_reports_since(session: AsyncSession, *, reporter_id: int, since:
     return (await session.exec(query)).one()
 
 
-async def over_hourly_limit(
-    session: AsyncSession, *, reporter_id: int, limit: int, now: datetime
-) -> bool:
-    since = now - timedelta(hours=1)
-    return await count_reports_since(session, reporter_id=reporter_id, since=since) >= limit
-
-
-async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: datetime) -> Report:
-    """Turn a complete draft into a `submitted` report with its photos and first event.
+async def submit_draft(
+    session: AsyncSession, *, draft: ReportDraft, now: datetime, photos: int | None = None
+) -> Report:
+    """Turn a complete draft (with `photos` photos, counted when not given) into a
+    `submitted` report with its photos and first event.
 
     The caller's unit of work commits; only then may the resident see the reference.
     """
     assert draft.id is not None
-    await _check_complete(session, draft)
+    check_complete(
+        photos=await count_draft_photos(session, draft_id=draft.id) if photos is None else photos,
+        lat=draft.lat,
+        address=draft.address,
+        category=draft.category,
+    )
     assert draft.category is not None
     report = Report(
+        draft_id=draft.id,
         community_id=draft.community_id,
         reporter_id=draft.person_id,
         category=draft.category,
@@ -259,20 +196,26 @@ async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: dateti
     session.add(report)
     await session.flush()
     assert report.id is not None
-    for photo in await draft_photos(session, draft_id=draft.id):
-        session.add(
-            ReportPhoto(
-                report_id=report.id,
-                position=photo.position,
-                telegram_file_id=photo.telegram_file_id,
-                file_kind=photo.file_kind,
-                file_unique_id=photo.file_unique_id,
-                path=photo.path,
-                phash=photo.phash,
-                width=photo.width,
-                height=photo.height,
-            )
+    copied = [
+        "position",
+        "telegram_file_id",
+        "file_kind",
+        "file_unique_id",
+        "path",
+        "phash",
+        "width",
+        "height",
+    ]
+    await session.exec(
+        insert(ReportPhoto).from_select(
+            ["report_id", "kind", *copied],
+            select(
+                literal(report.id),
+                literal("before"),
+                *[getattr(DraftPhoto, name) for name in copied],
+            ).where(col(DraftPhoto.draft_id) == draft.id),
         )
+    )
     session.add(
         ReportEvent(
             report_id=report.id,
@@ -291,9 +234,14 @@ async def submit_draft(session: AsyncSession, *, draft: ReportDraft, now: dateti
         )
     )
     await session.exec(delete(DraftPhoto).where(col(DraftPhoto.draft_id) == draft.id))
-    await session.delete(draft)
-    await session.flush()
+    await session.exec(delete(ReportDraft).where(col(ReportDraft.id) == draft.id))
     return report
+
+
+async def filed_from(session: AsyncSession, *, draft_id: int, reporter_id: int) -> Report | None:
+    """The report this reporter filed from that draft (the draft row is gone by then)."""
+    query = select(Report).where(Report.draft_id == draft_id, Report.reporter_id == reporter_id)
+    return (await session.exec(query)).first()
 
 
 async def clear_photos(session: AsyncSession, *, draft: ReportDraft) -> list[str]:

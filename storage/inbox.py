@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
 from storage.outbox import enqueue, enqueue_to_planners
+from storage.rules import MAX_WORDS, overdue
 
 S = ReportStatus
 
@@ -52,17 +53,19 @@ async def count_inbox(session: AsyncSession, *, community_ids: Sequence[int]) ->
 async def overdue_reports(
     session: AsyncSession, *, community_ids: Sequence[int], now: datetime, hours: int
 ) -> list[Report]:
-    """Untriaged reports older than the first-response deadline, oldest first."""
+    """The communities' overdue reports (`rules.overdue`), oldest first."""
     query = (
         select(Report)
-        .where(
-            col(Report.community_id).in_(list(community_ids)),
-            _untriaged(),
-            col(Report.created_at) <= now - timedelta(hours=hours),
-        )
+        .where(col(Report.community_id).in_(list(community_ids)), overdue(now=now, hours=hours))
         .order_by(col(Report.id))
     )
     return list((await session.exec(query)).all())
+
+
+async def is_overdue(session: AsyncSession, *, report_id: int, now: datetime, hours: int) -> bool:
+    """Whether one report is overdue (`rules.overdue`)."""
+    query = select(overdue(now=now, hours=hours)).where(col(Report.id) == report_id)
+    return bool((await session.exec(query)).first())
 
 
 async def awaiting_answer(session: AsyncSession, *, person_id: int) -> Report | None:
@@ -76,6 +79,24 @@ async def awaiting_answer(session: AsyncSession, *, person_id: int) -> Report | 
     return (await session.exec(query)).first()
 
 
+class AnswerTooLongError(ValueError):
+    """An answer longer than a resident may write (`rules.MAX_WORDS`)."""
+
+
+async def answer_question(
+    session: AsyncSession, *, person: Person, text: str, now: datetime
+) -> int | None:
+    """The reporter's answer to a planner's question on their newest report waiting for one;
+    the report's id, or None when no question waits."""
+    assert person.id is not None
+    report = await awaiting_answer(session, person_id=person.id)
+    if report is None:
+        return None
+    if not await attach_answer(session, report=report, person=person, text=text, now=now):
+        return None  # a planner acted on it at this very moment: no longer asked
+    return report.id
+
+
 async def attach_answer(
     session: AsyncSession, *, report: Report, person: Person, text: str, now: datetime
 ) -> bool:
@@ -83,8 +104,11 @@ async def attach_answer(
 
     Under the same version check as every move: False (and nothing written) when the report
     changed since `report` was read, e.g. a planner acted on it while the resident typed.
+    An answer longer than MAX_WORDS is refused (AnswerTooLongError), never cut.
     """
     assert report.id is not None
+    if len(text) > MAX_WORDS:
+        raise AnswerTooLongError(text)
     result = await session.exec(
         update(Report)
         .where(
@@ -104,7 +128,7 @@ async def attach_answer(
             at=now,
             from_status=report.status,
             to_status=report.status,
-            public_note=text[:1000],
+            public_note=text,
         )
     )
     await enqueue_to_planners(
@@ -157,17 +181,6 @@ async def get_pending(
         await session.delete(pending)
         return None
     return pending
-
-
-async def has_pending(session: AsyncSession, *, telegram_id: int) -> bool:
-    """Whether this Telegram user has an open planner question (one cheap query, run for
-    every private message before anything else)."""
-    query = (
-        select(PendingInput.id)
-        .join(Person, col(Person.id) == col(PendingInput.person_id))
-        .where(Person.telegram_id == telegram_id)
-    )
-    return (await session.exec(query)).first() is not None
 
 
 async def clear_pending(session: AsyncSession, *, person_id: int) -> bool:

@@ -27,6 +27,7 @@ from storage.models import (
     ReportStatus,
 )
 from storage.outbox import enqueue, enqueue_to_planners
+from storage.rules import DeclineReason, satisfied
 from storage.writes import insert_or_skip
 
 S = ReportStatus
@@ -49,12 +50,35 @@ PLANNER_STEPS = (S.PLANNED, S.IN_PROGRESS, S.RESOLVED)  # what /report offers af
 
 
 class TransitionError(ValueError):
-    """A move refused: `code` is not_found, not_allowed or stale (someone acted first)."""
+    """A move refused: `code` is not_found, not_allowed, stale (someone acted first), or for
+    a merge self / target_closed.
 
-    def __init__(self, code: str, *, report: Report | None = None) -> None:
+    It carries plain values, never an ORM object (the rollback that follows the refusal
+    expires those): the report's id and status, and for stale, the first name of who moved
+    it last (tests/conversation/test_races.py).
+    """
+
+    def __init__(
+        self, code: str, *, report_id: int | None = None, status: str = "", by: str = ""
+    ) -> None:
         super().__init__(code)
         self.code = code
-        self.report = report
+        self.report_id = report_id
+        self.status = status
+        self.by = by
+
+
+def _refused(code: str, report: Report) -> TransitionError:
+    return TransitionError(code, report_id=report.id, status=report.status)
+
+
+async def stale(session: AsyncSession, report: Report) -> TransitionError:
+    """The refusal of a version someone moved on from, naming who moved it last."""
+    assert report.id is not None
+    who = await last_actor(session, report_id=report.id)
+    return TransitionError(
+        "stale", report_id=report.id, status=report.status, by=who.first_name if who else ""
+    )
 
 
 def allowed_next(status: str) -> frozenset[ReportStatus]:
@@ -104,17 +128,19 @@ async def transition(
     private_note: str = "",
     department: str | None = None,
     duplicate_of_id: int | None = None,
+    reason: DeclineReason | None = None,
 ) -> Report:
-    """Move a report to `to`, append its event, and queue a notice to every follower."""
+    """Move a report to `to`, append its event, and queue a notice to every follower. A
+    template `reason` is kept as its code, and put into words in each reader's language."""
     report = await session.get(Report, report_id)
     if report is None:
         raise TransitionError("not_found")
     await session.refresh(report)
     if report.version != expected_version:
-        raise TransitionError("stale", report=report)
+        raise await stale(session, report)
     current = ReportStatus(report.status)
     if to not in ALLOWED[current]:
-        raise TransitionError("not_allowed", report=report)
+        raise _refused("not_allowed", report)
     values: dict[str, object] = {
         "status": to,
         "version": expected_version + 1,
@@ -140,7 +166,7 @@ async def transition(
     )
     if result.rowcount != 1:  # another process moved it between our read and our write
         await session.refresh(report)
-        raise TransitionError("stale", report=report)
+        raise await stale(session, report)
     await session.refresh(report)
     session.add(
         ReportEvent(
@@ -151,14 +177,20 @@ async def transition(
             to_status=to,
             public_note=public_note,
             private_note=private_note,
+            decline_reason=reason,
         )
     )
-    await _notify_followers(session, report=report, public_note=public_note, now=now)
+    await _notify_followers(session, report=report, public_note=public_note, reason=reason, now=now)
     return report
 
 
 async def _notify_followers(
-    session: AsyncSession, *, report: Report, public_note: str, now: datetime
+    session: AsyncSession,
+    *,
+    report: Report,
+    public_note: str,
+    reason: DeclineReason | None,
+    now: datetime,
 ) -> None:
     assert report.id is not None
     duplicate_of = None
@@ -173,6 +205,7 @@ async def _notify_followers(
                 "report_id": report.id,
                 "status": report.status,
                 "note": public_note,
+                "reason": reason,
                 "duplicate_of": duplicate_of,
             },
             now=now,
@@ -224,9 +257,9 @@ async def merge(
         raise TransitionError("not_found")
     root = await root_of(session, report=target)
     if root.id == report.id:  # into itself, or into one of its own duplicates
-        raise TransitionError("self", report=report)
+        raise _refused("self", report)
     if root.status not in OPEN:
-        raise TransitionError("target_closed", report=root)
+        raise _refused("target_closed", root)
     assert root.id is not None
     report = await transition(
         session,
@@ -251,7 +284,7 @@ async def merge(
     )
     if held.rowcount != 1:
         await session.refresh(root)
-        raise TransitionError("stale", report=root)
+        raise await stale(session, root)
     # read after the report's own guarded update, so no follower added meanwhile is missed
     moved = [p.id for p in await followers(session, report_id=report_id) if p.id is not None]
     for person_id in moved:
@@ -264,17 +297,16 @@ async def merge(
 async def rate(
     session: AsyncSession, *, report_id: int, person_id: int, stars: int | None, now: datetime
 ) -> Report:
-    """The reporter's answer to "is it fixed?": 1-2 stars or not fixed (None) reopen the
-    report and tell its planners; 3-5 stars close it."""
+    """The reporter's answer to "is it fixed?": a satisfied rating (`rules.satisfied`: 4-5
+    stars) closes the report; 1-3 stars or not fixed (None) reopen it and tell its planners."""
     report = await session.get(Report, report_id)
     if report is None or report.reporter_id != person_id:
         raise TransitionError("not_found")
     if report.status != S.RESOLVED:
-        raise TransitionError("not_allowed", report=report)
+        raise _refused("not_allowed", report)
     if stars is not None and not 1 <= stars <= 5:
-        raise TransitionError("not_allowed", report=report)
-    satisfied = stars is not None and stars >= 3
-    to = S.CLOSED if satisfied else S.REOPENED
+        raise _refused("not_allowed", report)
+    to = S.CLOSED if satisfied(stars) else S.REOPENED
     report = await transition(
         session,
         report_id=report_id,
@@ -286,7 +318,7 @@ async def rate(
     if stars is not None:
         report.rating, report.rated_at = stars, now
         session.add(report)
-    if not satisfied:
+    if to is S.REOPENED:
         await enqueue_to_planners(
             session,
             community_id=report.community_id,

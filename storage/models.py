@@ -19,9 +19,9 @@ def _ts(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
-class Locale(StrEnum):
-    ZH = "zh"
-    EN = "en"
+# The locales are prompts.LOCALES (where their words are); storage only needs a default for
+# rows written without one.
+DEFAULT_LOCALE = "zh"
 
 
 class Role(StrEnum):
@@ -82,7 +82,7 @@ class Person(SQLModel, table=True):
         sa_column=Column(BigInteger(), unique=True, index=True, nullable=False)
     )
     first_name: str = Field(default="", max_length=200)
-    locale: str = Field(default=Locale.ZH, max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
     created_at: datetime = _ts()
 
@@ -118,6 +118,7 @@ class Report(SQLModel, table=True):
     rating: int | None = None
     rated_at: datetime | None = _ts(nullable=True)
     awaiting_info: bool = False  # needs_info asked and the reporter has not answered yet
+    draft_id: int | None = Field(default=None, unique=True, index=True)  # filed from this draft
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
 
@@ -159,12 +160,14 @@ class ReportEvent(SQLModel, table=True):
     to_status: str = Field(max_length=32)
     public_note: str = Field(default="", max_length=1000)
     private_note: str = Field(default="", max_length=1000)
+    decline_reason: str | None = Field(default=None, max_length=32)  # rules.DeclineReason
 
 
 class ReportDraft(SQLModel, table=True):
     """A report being written; one per person. Survives restarts; any process may continue it."""
 
     __tablename__ = "report_draft"
+    __table_args__ = {"sqlite_autoincrement": True}  # an id names one draft for ever
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
@@ -283,7 +286,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
     person_id: int | None = Field(default=None, foreign_key="person.id")
-    locale: str = Field(default=Locale.ZH, max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     kind: str = Field(max_length=32)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str | None = Field(default=None, unique=True, max_length=128)

@@ -59,7 +59,8 @@ async def enqueue(
         session.add(row)
         await session.flush()
         return row.id
-    return await insert_or_skip(session, row, conflict=("dedupe_key",))
+    stored = await insert_or_skip(session, row, conflict=("dedupe_key",))
+    return None if stored is None else stored.id
 
 
 async def enqueue_to_planners(

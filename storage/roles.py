@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import col, delete, select
@@ -101,6 +102,30 @@ async def planners_of(session: AsyncSession, *, community_id: int) -> list[Perso
         .order_by(col(Person.id))
     )
     return list((await session.exec(query)).all())
+
+
+async def planners_by_community(
+    session: AsyncSession, *, community_ids: Sequence[int]
+) -> list[tuple[Community, list[Person]]]:
+    """Who serves each of these communities (in the order given), in two queries."""
+    communities = {
+        c.id: c
+        for c in (
+            await session.exec(select(Community).where(col(Community.id).in_(list(community_ids))))
+        ).all()
+    }
+    query = (
+        select(PersonRole.community_id, Person)
+        .join(Person, col(PersonRole.person_id) == col(Person.id))
+        .where(
+            col(PersonRole.community_id).in_(list(community_ids)), PersonRole.role == Role.PLANNER
+        )
+        .order_by(col(Person.id))
+    )
+    serving: dict[int, list[Person]] = {}
+    for community_id, person in (await session.exec(query)).all():
+        serving.setdefault(community_id, []).append(person)
+    return [(communities[i], serving.get(i, [])) for i in community_ids if i in communities]
 
 
 async def revoke_planner(session: AsyncSession, *, person_id: int, community_id: int) -> bool:

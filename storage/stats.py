@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, case, cast, extract
@@ -19,8 +19,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Report, ReportStatus
-
-SATISFIED_RATING = 4
+from storage.rules import overdue, satisfied_rating
 
 
 @dataclass(frozen=True)
@@ -76,10 +75,10 @@ async def report_stats(
       the two middle values for an even count; None when none has one).
     - resolved: reports (excluding status 'duplicate') with resolved_at set.
     - resolution_rate: resolved / (total - duplicates) (None when that is 0).
-    - rated: rating not null; satisfied: rating >= 4;
+    - rated: rating not null; satisfied: `rules.satisfied_rating()` (4 or 5 stars);
       satisfaction_rate: satisfied / rated (None when rated == 0).
-    - overdue: still status submitted (no first response) and older than
-      first_response_hours at `until` (exactly first_response_hours old is not yet overdue).
+    - overdue: `rules.overdue()` at `until`: no first response, and older than
+      first_response_hours (exactly first_response_hours old is not yet overdue).
     """
     dialect = (await session.connection()).dialect.name
     where = _window(community_ids=community_ids, since=since, until=until)
@@ -89,7 +88,7 @@ async def report_stats(
         where=where,
         response_s=response_s,
         limit_s=first_response_hours * 3600,
-        overdue_before=until - timedelta(hours=first_response_hours),
+        overdue=overdue(now=until, hours=first_response_hours),
     )
     median_s = await _median_response_seconds(
         session, where=where, response_s=response_s, count=counts.responded
@@ -146,14 +145,9 @@ async def _counts(
     where: list[ColumnElement[bool]],
     response_s: ColumnElement[float],
     limit_s: int,
-    overdue_before: datetime,
+    overdue: ColumnElement[bool],
 ) -> _Counts:
     not_duplicate = col(Report.status) != ReportStatus.DUPLICATE
-    overdue = (
-        (col(Report.status) == ReportStatus.SUBMITTED)
-        & col(Report.first_response_at).is_(None)
-        & (col(Report.created_at) < overdue_before)
-    )
     columns: list[SQLColumnExpression[Any]] = [
         func.count(),
         _count_if(col(Report.status) == ReportStatus.DUPLICATE),
@@ -161,7 +155,7 @@ async def _counts(
         _count_if(response_s <= limit_s),
         _count_if(not_duplicate & col(Report.resolved_at).is_not(None)),
         func.count(col(Report.rating)),
-        _count_if(col(Report.rating) >= SATISFIED_RATING),
+        _count_if(satisfied_rating()),
         _count_if(overdue),
     ]
     query = select(*columns).select_from(Report).where(*where)

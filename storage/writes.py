@@ -1,34 +1,45 @@
 """Inserts that stay correct when two updates race for the same unique key.
 
 A select-then-insert on a unique key raises `IntegrityError` the moment two transactions
-both see "absent"; `INSERT … ON CONFLICT DO NOTHING` lets the loser learn it lost instead.
+both see "absent"; `INSERT … ON CONFLICT DO NOTHING` lets the loser learn it lost instead
+(tests/storage/test_concurrent_writes.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+Row = TypeVar("Row", bound=SQLModel)
+
 
 async def insert_or_skip(
-    session: AsyncSession, row: SQLModel, *, conflict: tuple[str, ...]
-) -> int | None:
-    """Insert `row` (its defaults applied); its new id, or None when a row with the same
-    `conflict` columns exists already. `row` itself is not added to the session.
+    session: AsyncSession, row: Row, *, conflict: tuple[str, ...]
+) -> Row | None:
+    """Insert `row` (its defaults applied) in one statement; the stored row, part of the
+    session like any loaded row, or None when a row with the same `conflict` columns exists
+    already. `row` itself is not added to the session.
 
-    Both dialects take the same `INSERT … ON CONFLICT (…) DO NOTHING RETURNING id`.
+    Both dialects take the same `INSERT … ON CONFLICT (…) DO NOTHING RETURNING …`.
     """
-    table = type(row).__table__  # type: ignore[attr-defined]
+    model = type(row)
+    table = model.__table__  # type: ignore[attr-defined]
     values: dict[str, Any] = row.model_dump(exclude={"id"})
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(table.c.id)
+        .returning(*table.c)
     )
-    result = await session.exec(statement)
-    return result.scalar_one_or_none()
+    stored = (await session.exec(statement)).mappings().first()
+    if stored is None:
+        return None
+    loaded = model.model_validate(dict(stored))
+    make_transient_to_detached(loaded)  # as if read by a query: identity set, nothing to flush
+    session.add(loaded)
+    return loaded

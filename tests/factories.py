@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.sandbox.images import make_photo
 from storage.communities import CommunityIn, import_communities
-from storage.drafts import add_photo, set_category, set_place, start_draft, submit_draft
+from storage.drafts import add_photo, start_draft, submit_draft
 from storage.media import store_photo
-from storage.models import Category, Community, Person, Report
+from storage.models import Category, Community, Person, Report, ReportDraft
 from storage.people import get_or_create_person
 
 _ids = itertools.count(1)
@@ -85,17 +85,16 @@ async def make_report(
         file_id=f"file-{n}",
         file_unique_id=f"unique-{n}",
         media_group_id=None,
-        now=now,
+        photos=0,
     )
-    await set_place(
-        session,
-        draft=draft,
-        lat=lat,
-        lon=lon,
-        address="",
-        community_id=None,
-        outside_area=False,
-        now=now,
-    )
-    await set_category(session, draft=draft, category=category, now=now)
+    await fill_draft(session, draft=draft, lat=lat, lon=lon, category=category)
     return await submit_draft(session, draft=draft, now=now)
+
+
+async def fill_draft(
+    session: AsyncSession, *, draft: ReportDraft, lat: float, lon: float, category: Category
+) -> None:
+    """A place and a category, as the conversation would have given them."""
+    draft.lat, draft.lon, draft.category = lat, lon, category
+    session.add(draft)
+    await session.flush()

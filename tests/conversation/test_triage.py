@@ -495,3 +495,35 @@ async def test_the_morning_list_is_caught_up_after_a_late_start(
     assert ref in morning.text
     await run_job(bot, MORNING_JOB)  # the regular run that day sends nothing more
     await planner.expect_no_message(within=0.5)
+
+
+async def test_a_template_reason_reaches_each_resident_in_their_language(
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person, alice: Person
+) -> None:
+    await onboard(resident)
+    await onboard(alice, english=True)
+    first = await submit(resident, seed=1)
+    second = await submit(
+        alice, seed=2, at=(31.2080, 121.4280), category="🗑 Litter and piled junk", english=True
+    )
+    await planner.send("/inbox")
+    await planner.expect_message(containing=first)
+    await planner.tap("⏭ Skip")
+    await planner.expect_message(containing=second)
+    await planner.tap("✖ Decline")
+    await planner.expect_edit()
+    await planner.tap("This place is private property; its owner has to act.")
+    await planner.expect_message(containing=f"{second} is now: declined")
+    declined = await alice.expect_message(containing="declined")
+    assert "This place is private property; its owner has to act." in declined.text
+    assert "私人产权" not in declined.text
+    await alice.send("/myreports")
+    await alice.expect_message(containing="You have 1 report")
+    await alice.tap(f"{second} · declined")
+    history = await alice.expect_message(containing="History")
+    assert "private property" in history.text
+    async with bot.session() as session:
+        event = (
+            await session.exec(select(ReportEvent).where(ReportEvent.to_status == "declined"))
+        ).one()
+    assert (event.decline_reason, event.public_note) == ("private_property", "")

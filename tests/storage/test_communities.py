@@ -9,12 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.communities import (
     CommunityFileError,
-    count_communities,
     import_communities,
-    list_communities,
     nearest_community,
     read_communities_file,
 )
+from storage.residents import communities_page
 
 EXAMPLE = Path(__file__).parents[2] / "bot" / "examples" / "communities.yaml"
 
@@ -58,8 +57,9 @@ async def test_import_is_idempotent_and_updates(session: AsyncSession) -> None:
     assert await import_communities(session, items=items) == (3, 0)
     items[0].name_en = "Renamed"
     assert await import_communities(session, items=items) == (0, 3)
-    assert await count_communities(session) == 3
-    first = (await list_communities(session, limit=1))[0]
+    listed = await communities_page(session, page=1, size=1)
+    assert (listed.total, listed.pages) == (3, 3)
+    first = listed.items[0]
     assert first.name_en == "Renamed"
 
 

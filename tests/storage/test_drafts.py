@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,15 @@ from storage.drafts import (
     MAX_PHOTOS,
     DraftError,
     add_photo,
-    advance,
     count_draft_photos,
     discard_draft,
+    filed_from,
     get_draft,
-    go_to,
-    over_hourly_limit,
-    set_description,
     start_draft,
-    submit_draft,
 )
 from storage.media import store_photo
-from storage.models import ReportStatus, ReportStep, format_ref
-from storage.reports import report_events, report_photos, reports_by
+from storage.models import ReportStatus, format_ref
+from storage.reports import report_events, report_photos
 from tests.factories import NOW, make_person, make_report
 
 
@@ -47,66 +42,26 @@ async def test_sixth_photo_is_refused(session: AsyncSession, tmp_path: Path) -> 
     person = await make_person(session)
     draft = await start_draft(session, person=person, now=NOW)
     stored = store_photo(make_photo(seed=1), media_dir=tmp_path)
-    for n in range(MAX_PHOTOS):
-        count = await add_photo(
+
+    async def add(n: int, photos: int) -> int:
+        return await add_photo(
             session,
             draft=draft,
+            photos=photos,
             stored=stored,
             file_id=f"f{n}",
             file_unique_id=f"u{n}",
             media_group_id=None,
-            now=NOW,
         )
-        assert count == n + 1
-    again = await add_photo(
-        session,
-        draft=draft,
-        stored=stored,
-        file_id="f0",
-        file_unique_id="u0",
-        media_group_id=None,
-        now=NOW,
-    )
-    assert again == MAX_PHOTOS  # the same file twice counts once
+
+    for n in range(MAX_PHOTOS):
+        assert await add(n, n) == n + 1
+    assert await add(2, 4) == 4  # the same file twice counts once
+    assert await add(0, MAX_PHOTOS) == MAX_PHOTOS  # also once the draft is full
     with pytest.raises(DraftError, match="too_many"):
-        await add_photo(
-            session,
-            draft=draft,
-            stored=stored,
-            file_id="f9",
-            file_unique_id="u9",
-            media_group_id=None,
-            now=NOW,
-        )
-
-
-async def test_review_needs_photos_place_and_category(session: AsyncSession) -> None:
-    person = await make_person(session)
-    draft = await start_draft(session, person=person, now=NOW)
-    assert await advance(session, draft=draft, now=NOW) is ReportStep.WHERE
-    with pytest.raises(DraftError, match="no_photos"):
-        await go_to(session, draft=draft, step=ReportStep.REVIEW, now=NOW, editing=False)
-    with pytest.raises(DraftError, match="no_photos"):
-        await submit_draft(session, draft=draft, now=NOW)
-
-
-async def test_an_edited_step_returns_to_review(session: AsyncSession, tmp_path: Path) -> None:
-    person = await make_person(session)
-    draft = await start_draft(session, person=person, now=NOW)
-    draft.step = ReportStep.DESCRIPTION
-    draft.editing = True
+        await add(9, MAX_PHOTOS)
     assert draft.id is not None
-    with pytest.raises(DraftError):  # not complete, so it cannot reach review
-        await advance(session, draft=draft, now=NOW)
-
-
-async def test_description_limit_keeps_the_draft(session: AsyncSession) -> None:
-    person = await make_person(session)
-    draft = await start_draft(session, person=person, now=NOW)
-    with pytest.raises(DraftError, match="too_long"):
-        await set_description(session, draft=draft, text="字" * 1001, now=NOW)
-    await set_description(session, draft=draft, text="字" * 1000, now=NOW)
-    assert draft.description == "字" * 1000
+    assert await count_draft_photos(session, draft_id=draft.id) == MAX_PHOTOS
 
 
 async def test_discard_returns_files(session: AsyncSession, tmp_path: Path) -> None:
@@ -116,11 +71,11 @@ async def test_discard_returns_files(session: AsyncSession, tmp_path: Path) -> N
     await add_photo(
         session,
         draft=draft,
+        photos=0,
         stored=stored,
         file_id="f",
         file_unique_id="u",
         media_group_id=None,
-        now=NOW,
     )
     assert draft.id is not None
     assert await count_draft_photos(session, draft_id=draft.id) == 1
@@ -129,17 +84,22 @@ async def test_discard_returns_files(session: AsyncSession, tmp_path: Path) -> N
     assert await get_draft(session, person_id=person.id) is None
 
 
-async def test_hourly_limit_counts_the_last_hour(session: AsyncSession, tmp_path: Path) -> None:
+async def test_a_filed_draft_is_remembered_and_its_id_never_reused(
+    session: AsyncSession, tmp_path: Path
+) -> None:
     person = await make_person(session)
     assert person.id is not None
-    await make_report(session, media_dir=tmp_path, reporter=person, now=NOW)
-    await make_report(session, media_dir=tmp_path, reporter=person, now=NOW + timedelta(minutes=5))
-    assert await over_hourly_limit(
-        session, reporter_id=person.id, limit=2, now=NOW + timedelta(minutes=10)
-    )
-    assert not await over_hourly_limit(session, reporter_id=person.id, limit=3, now=NOW)
-    later = NOW + timedelta(minutes=61)
-    assert not await over_hourly_limit(session, reporter_id=person.id, limit=2, now=later)
-    listed = await reports_by(session, reporter_id=person.id)
-    assert len(listed) == 2
-    assert listed[0].created_at > listed[1].created_at
+    report = await make_report(session, media_dir=tmp_path, reporter=person)
+    assert report.draft_id is not None
+    assert await filed_from(session, draft_id=report.draft_id, reporter_id=person.id) == report
+    other = await make_person(session)
+    assert other.id is not None
+    assert await filed_from(session, draft_id=report.draft_id, reporter_id=other.id) is None
+    # The filed draft's row is gone; the next draft (of anyone) gets a new id all the same.
+    again = await start_draft(session, person=person, now=NOW)
+    assert again.id is not None
+    assert again.id > report.draft_id
+    await discard_draft(session, draft=again)
+    third = await start_draft(session, person=person, now=NOW)
+    assert third.id is not None
+    assert third.id > again.id

@@ -8,12 +8,12 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.sandbox.images import make_photo
-from storage.drafts import add_photo, set_category, set_place, start_draft, submit_draft
+from storage.drafts import add_photo, start_draft, submit_draft
 from storage.duplicates import likely_duplicates, open_reports_near
 from storage.lifecycle import transition
 from storage.media import store_photo
 from storage.models import Category, Community, Report, ReportStatus
-from tests.factories import NOW, make_community, make_person
+from tests.factories import NOW, fill_draft, make_community, make_person
 
 BASE = (31.2069, 121.4273)
 ABOUT_30_M_NORTH = (31.20717, 121.4273)
@@ -39,19 +39,9 @@ async def report_at(
         file_id=f"f{seed}-{person.id}",
         file_unique_id=f"u{seed}-{person.id}",
         media_group_id=None,
-        now=NOW,
+        photos=0,
     )
-    await set_place(
-        session,
-        draft=draft,
-        lat=point[0],
-        lon=point[1],
-        address="",
-        community_id=None,
-        outside_area=False,
-        now=NOW,
-    )
-    await set_category(session, draft=draft, category=category, now=NOW)
+    await fill_draft(session, draft=draft, lat=point[0], lon=point[1], category=category)
     return await submit_draft(session, draft=draft, now=NOW)
 
 

@@ -69,7 +69,12 @@ def test_a_database_made_before_the_naming_convention_gets_its_names(
     upgrade(database_url)
     named = constraint_names(database_url)
     assert CONVENTIONAL <= named
-    assert all(name and name.split("_", 1)[0] in {"pk", "fk", "uq"} for name in named), named
+    # SQLite's AUTOINCREMENT (report_draft, migration 0004) takes an inline PRIMARY KEY,
+    # which has no name; every other constraint is named by the convention.
+    unnamed = {None} if database_url.startswith("sqlite") else set()
+    assert all(name and name.split("_", 1)[0] in {"pk", "fk", "uq"} for name in named - unnamed), (
+        named
+    )
     test_schema_matches_models(database_url)
 
     downgrade(database_url, "0002_outbox_claims")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import prompts
-from storage.models import Category, ReportStatus
+from storage.models import Category, Department, ReportStatus
+from storage.rules import DeclineReason
 
 
 def test_both_locales_define_the_same_messages_with_the_same_parameters() -> None:
@@ -42,6 +43,15 @@ def test_every_category_and_status_has_a_label(locale: str) -> None:
         assert f"category.{category.value}" in keys
     for status in ReportStatus:
         assert f"status.{status.value}" in keys
+    for department in Department:
+        assert f"department.{department.value}" in keys
+    for reason in DeclineReason:  # a planner's button, and the words a resident reads
+        assert f"triage.reason_{reason.value}" in keys
+
+
+def test_the_locales_are_the_prompt_folders() -> None:
+    folders = {p.name for p in prompts.PROMPTS_DIR.iterdir() if list(p.glob("*.j2"))}
+    assert folders == set(prompts.LOCALES)
 
 
 def test_user_text_is_escaped() -> None:
@@ -82,3 +92,12 @@ def test_handlers_hold_no_user_text() -> None:
         assert not cjk.search(source), f"{path.name} contains Chinese text"
         for call in re.finditer(r"reply_(?:text|photo)\(\s*\"", source):
             pytest.fail(f"{path.name} replies with a literal at {call.start()}")
+
+
+def test_plain_text_is_not_escaped_but_html_is() -> None:
+    params = {"ref": "R-000001", "name": "Li & Co <HQ>", "status": "accepted"}
+    html = prompts.render("triage.already_handled", "en", **params)
+    text = prompts.render_text("triage.already_handled", "en", **params)
+    assert "Li &amp; Co &lt;HQ&gt;" in html
+    assert text == "R-000001 was already handled by Li & Co <HQ> (it is now: accepted)."
+    assert prompts.matches_button("✖ Cancel", "buttons.cancel")

@@ -1,0 +1,223 @@
+"""The report conversation's typed steps: photos (and albums), the place, the words.
+
+Each message is one operation of `storage.reporting` in one unit of work; a photo is
+downloaded and stored before it, outside any transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+import prompts
+from handlers.common import (
+    Caller,
+    load_caller,
+    message_of,
+    place_label,
+    plain,
+    remember,
+    reply_keyboard,
+    t,
+)
+from handlers.context import CustomContext
+from handlers.report_ask import (
+    ask,
+    photo_count_keyboard,
+    photo_count_text,
+    refused,
+    send_photo_count,
+)
+from storage.callers import load_caller as read_caller
+from storage.drafts import MAX_PHOTOS, DraftError, add_photo
+from storage.media import NotAnImageError, StoredPhoto, delete_file, store_photo
+from storage.models import ReportStep
+from storage.reporting import answer_description, answer_place, go_back, photos_done
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
+
+
+def is_image(message: Message) -> bool:
+    document = message.document
+    return document is not None and (document.mime_type or "").startswith("image/")
+
+
+async def on_photos_step(update: Update, context: CustomContext, caller: Caller) -> None:
+    message, locale = message_of(update), caller.locale
+    if message.text and prompts.matches_button(message.text, "buttons.photos_done"):
+        await next_step(update, context, caller)
+        return
+    if message.photo:
+        size = message.photo[-1]
+        file_id, unique_id, file_size = size.file_id, size.file_unique_id, size.file_size
+    elif message.document is not None and is_image(message):
+        document = message.document
+        file_id, unique_id = document.file_id, document.file_unique_id
+        file_size = document.file_size
+    elif message.document is not None:
+        await message.reply_text(t(locale, "report.not_an_image"))
+        return
+    else:
+        await message.reply_text(t(locale, "report.not_a_photo", max=MAX_PHOTOS))
+        return
+    if file_size is not None and file_size > DOWNLOAD_LIMIT:
+        await message.reply_text(t(locale, "report.file_too_big", limit_mb=20))
+        return
+    if caller.state.draft_photos >= MAX_PHOTOS:
+        await message.reply_text(t(locale, "report.too_many_photos", max=MAX_PHOTOS))
+        return
+    stored = await download_photo(context, message, locale, file_id)
+    if stored is None:
+        return
+    draft = caller.draft
+    assert draft is not None
+    try:
+        async with context.session() as session:
+            count = await add_photo(
+                session,
+                draft=draft,
+                photos=caller.state.draft_photos,
+                stored=stored,
+                file_id=file_id,
+                file_kind="photo" if message.photo else "document",  # see photo_source()
+                file_unique_id=unique_id,
+                media_group_id=message.media_group_id,
+            )
+    except DraftError as exc:
+        delete_file(context.config.media_dir, stored.path)
+        await refused(update, context, caller, exc)
+        return
+    if message.media_group_id:
+        _acknowledge_album_later(context, caller, message)
+    else:
+        await send_photo_count(message, locale, count)
+
+
+async def download_photo(
+    context: CustomContext, message: Message, locale: str, file_id: str
+) -> StoredPhoto | None:
+    """The photo, EXIF-free, in the media directory; None (with a reply) when it cannot be."""
+    try:
+        telegram_file = await context.bot.get_file(file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+    except BadRequest as exc:
+        if "too big" not in exc.message.lower():
+            raise
+        await message.reply_text(t(locale, "report.file_too_big", limit_mb=20))
+        return None
+    try:
+        return await asyncio.to_thread(store_photo, data, media_dir=context.config.media_dir)
+    except NotAnImageError:
+        await message.reply_text(t(locale, "report.photo_unreadable"))
+        return None
+
+
+def _acknowledge_album_later(context: CustomContext, caller: Caller, message: Message) -> None:
+    """An album arrives as several messages: answer once, after the last one."""
+    job_queue = context.job_queue
+    assert job_queue is not None
+    name = f"album:{message.chat_id}:{message.media_group_id}"
+    for job in job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    job_queue.run_once(
+        _album_settled,  # type: ignore[arg-type]  # PTB types job callbacks loosely
+        when=context.config.album_settle_seconds,
+        name=name,
+        chat_id=message.chat_id,
+        user_id=caller.person.telegram_id,
+        data=caller.locale,
+    )
+
+
+async def _album_settled(context: CustomContext) -> None:
+    job = context.job
+    assert job is not None
+    assert job.user_id is not None
+    assert job.chat_id is not None
+    locale = str(job.data)
+    async with context.session() as session:
+        state = await read_caller(
+            session, telegram_id=job.user_id, first_name="", locale=locale, now=context.now()
+        )
+    if state.draft is None or state.draft.step != ReportStep.PHOTOS:
+        return
+    await context.bot.send_message(
+        job.chat_id,
+        photo_count_text(locale, state.draft_photos),
+        reply_markup=photo_count_keyboard(locale),
+    )
+
+
+async def on_where_step(update: Update, context: CustomContext, caller: Caller) -> None:
+    message = message_of(update)
+    lat: float | None = None
+    lon: float | None = None
+    address = ""
+    if message.venue is not None:
+        lat, lon = message.venue.location.latitude, message.venue.location.longitude
+        address = ", ".join(p for p in (message.venue.title, message.venue.address) if p)
+    elif message.location is not None:
+        lat, lon = message.location.latitude, message.location.longitude
+    elif message.text and not message.text.startswith("/"):
+        address = message.text
+    try:
+        async with context.session() as session:
+            placed = await answer_place(
+                session, caller=caller.state, lat=lat, lon=lon, address=address, now=context.now()
+            )
+    except DraftError as exc:
+        await refused(update, context, caller, exc)
+        return
+    locale = caller.locale
+    text = t(locale, "report.place_saved", place=place_label(locale, placed.view.draft))
+    if placed.outside_area:
+        text += "\n" + t(locale, "report.outside_area")
+    cancel = plain(locale, "buttons.cancel")
+    await message.reply_text(text, reply_markup=reply_keyboard([[cancel]]))
+    await ask(update, context, caller, placed.view)
+
+
+async def on_description_step(update: Update, context: CustomContext, caller: Caller) -> None:
+    message = message_of(update)
+    if message.text and prompts.matches_button(message.text, "buttons.skip"):
+        text = ""
+    elif message.text is not None:
+        text = message.text
+    else:
+        await message.reply_text(t(caller.locale, "report.not_text"))
+        return
+    try:
+        async with context.session() as session:
+            view = await answer_description(
+                session, caller=caller.state, text=text, now=context.now()
+            )
+    except DraftError as exc:
+        await refused(update, context, caller, exc, text=text)
+        return
+    await ask(update, context, caller, view)
+
+
+async def next_step(update: Update, context: CustomContext, caller: Caller) -> None:
+    """ "Done with photos": ask the next question."""
+    try:
+        async with context.session() as session:
+            view = await photos_done(session, caller=caller.state, now=context.now())
+    except DraftError as exc:
+        await refused(update, context, caller, exc)
+        return
+    await ask(update, context, caller, view)
+
+
+async def previous_step(update: Update, context: CustomContext) -> None:
+    """Undo one step: ask the previous question again (its answer is kept until replaced)."""
+    caller = await load_caller(update, context)
+    try:
+        async with context.session() as session:
+            view = await go_back(session, caller=caller.state, now=context.now())
+    except DraftError as exc:
+        await refused(update, context, caller, exc)
+        return
+    caller = remember(context, caller.state.with_draft(view.draft, view.photos))
+    await ask(update, context, caller, view)

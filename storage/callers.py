@@ -1,0 +1,81 @@
+"""Who is writing, and where they are: one query per update.
+
+Every update starts from the same facts about its sender: the person (created on first
+contact), their community, their report draft and how many photos it has, and a planner's
+open question. They are read together, in one statement, so that each step of a
+conversation costs one read before the one write that does the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.orm import aliased
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
+
+from storage.inbox import PENDING_TTL
+from storage.models import Community, DraftPhoto, PendingInput, Person, ReportDraft
+from storage.people import create_person, note_contact
+
+
+@dataclass(frozen=True)
+class CallerState:
+    """The sender of an update, as read at its start."""
+
+    person: Person
+    created: bool
+    community: Community | None
+    draft: ReportDraft | None
+    draft_photos: int  # how many photos the draft has (0 without a draft)
+    pending: PendingInput | None  # a planner's open question, unless it expired
+
+    @property
+    def id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+    def with_draft(self, draft: ReportDraft | None, photos: int) -> CallerState:
+        return replace(self, draft=draft, draft_photos=photos)
+
+
+async def load_caller(
+    session: AsyncSession, *, telegram_id: int, first_name: str, locale: str, now: datetime
+) -> CallerState:
+    """The sender with their community, draft and open question; created (with `locale`)
+    on first contact, their first name kept up to date."""
+    home = aliased(Community)
+    photos = (
+        select(func.count())
+        .select_from(DraftPhoto)
+        .where(col(DraftPhoto.draft_id) == col(ReportDraft.id))
+        .scalar_subquery()
+    )
+    # sqlmodel's select() takes at most four entities; its Select class takes more.
+    columns: Select[Person, Community | None, ReportDraft | None, PendingInput | None, int] = (
+        Select(Person, home, ReportDraft, PendingInput, photos)
+    )
+    query = (
+        columns.outerjoin(home, col(home.id) == col(Person.community_id))
+        .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
+        .outerjoin(PendingInput, col(PendingInput.person_id) == col(Person.id))
+        .where(Person.telegram_id == telegram_id)
+    )
+    row = (await session.exec(query)).first()
+    if row is None:
+        person, created = await create_person(
+            session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
+        )
+        if created:
+            return CallerState(person, True, None, None, 0, None)
+        # another update of theirs created them a moment ago: read them as usual
+        return await load_caller(
+            session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
+        )
+    person, community, draft, pending, count = row
+    note_contact(session, person=person, first_name=first_name)
+    if pending is not None and pending.created_at <= now - PENDING_TTL:
+        pending = None  # a forgotten question no longer takes the next message
+    return CallerState(person, False, community, draft, int(count or 0), pending)

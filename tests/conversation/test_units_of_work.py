@@ -1,0 +1,28 @@
+"""One unit of work per update: a resident's whole report conversation, counted on the engine
+(benchmarks/units_of_work.py prints the same figures)."""
+
+from __future__ import annotations
+
+from benchmarks.units_of_work import UnitsOfWork, measure, report_conversation, summary
+from bot.sandbox import Person, make_photo
+from tests.conversation.conftest import Bot
+
+#: Statements the same conversation ran before each update became one operation (commit
+#: d118ce9, measured with benchmarks/units_of_work.py): 69 in 40 units of work.
+STATEMENTS_BEFORE = 69
+
+
+async def test_each_update_writes_in_one_unit_of_work_and_half_the_statements(
+    bot: Bot, resident: Person
+) -> None:
+    counter = UnitsOfWork(bot.engine)
+    try:
+        figures = await measure(resident, counter, report_conversation(make_photo(seed=1)))
+    finally:
+        counter.close()
+    too_many_writes = {f.update: f.writes for f in figures if f.writes > 1}
+    assert too_many_writes == {}, "at most one write transaction per update"
+    assert all(f.transactions <= 2 for f in figures), figures  # the caller's read, the step
+    total = summary(figures)
+    assert total["statements"] < STATEMENTS_BEFORE / 2, figures
+    assert total["write_transactions"] == 9  # every update but the language, /myreports
