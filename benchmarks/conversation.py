@@ -50,10 +50,10 @@ from telegram.ext import (
 from bot.app import build_application, handler_config
 from bot.demo import EXAMPLE_COMMUNITIES
 from bot.runner import polling
-from bot.sandbox import ApiSpec, Person, Sandbox, SpecNotFoundError, load_spec, make_photo
-from bot.sandbox.models import StoredMessage
-from bot.sandbox.state import ChatState, JsonDict
 from bot.settings import load_settings
+from botapi_sandbox import ApiSpec, Person, Sandbox, SpecNotFoundError, load_spec, make_photo
+from botapi_sandbox.models import StoredMessage
+from botapi_sandbox.state import ChatState, JsonDict
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope, upgrade
 
@@ -79,8 +79,8 @@ Action = Callable[[Person], Awaitable[object]]
 class TimedSandbox(Sandbox):
     """The sandbox noting when each person's update is queued and each bot message stored."""
 
-    def __init__(self, spec: ApiSpec | None) -> None:
-        super().__init__(spec=spec, validate=spec is not None)
+    def __init__(self, spec: ApiSpec) -> None:
+        super().__init__(spec=spec)
         self.updates_queued = 0
         self.queued_at: dict[int, float] = {}  # user id -> their latest update
         self.stored_at: dict[tuple[int, int], float] = {}  # (chat id, message id)
@@ -105,7 +105,7 @@ class TimedSandbox(Sandbox):
 class SandboxOptions:
     """How every phase's sandbox is made: the reference to validate against."""
 
-    spec: ApiSpec | None
+    spec: ApiSpec
 
     def sandbox(self) -> TimedSandbox:
         return TimedSandbox(self.spec)
@@ -397,7 +397,7 @@ def environment(options: SandboxOptions) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "python_telegram_bot": telegram.__version__,
         "git_commit": git_commit(),
-        "sandbox_validates_requests": options.spec is not None,
+        "sandbox_validates_requests": True,  # always: a missing reference stops the run
     }
 
 
@@ -464,12 +464,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def find_spec() -> ApiSpec | None:
+def find_spec() -> ApiSpec:
     try:
         return load_spec()
     except SpecNotFoundError as exc:
-        sys.stderr.write(f"warning: {exc}; the sandbox runs without checking requests\n")
-        return None
+        sys.stderr.write(f"benchmark: {exc}\n")
+        raise SystemExit(2) from None
 
 
 def result_document(args: argparse.Namespace, options: SandboxOptions, run: Run) -> dict[str, Any]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from bot.app import build_application, handler_config
 from bot.runner import polling
-from bot.sandbox import Person, Sandbox, SpecNotFoundError, load_spec, make_photo
 from bot.settings import load_settings
+from botapi_sandbox import Person, Sandbox, SpecNotFoundError, make_photo
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope, upgrade
 
@@ -118,16 +119,14 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
 async def run_demo(*, quiet: bool = False) -> int:
     for noisy in ("telegram", "apscheduler", "alembic", "httpx", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    try:
-        spec = load_spec()
-        validate = True
+    try:  # every request is checked against the Bot API reference; without it, no demo
+        sandbox = Sandbox()
     except SpecNotFoundError as exc:
-        print(f"warning: {exc}; the sandbox runs without checking requests")
-        spec, validate = None, False
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory(prefix="microspace-demo-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
         await _prepare_database(url)
-        sandbox = Sandbox(spec=spec, validate=validate)
         await sandbox.start()
         try:
             settings = load_settings(

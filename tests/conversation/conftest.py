@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import MicrospaceApp, build_application, handler_config
 from bot.runner import start_polling, stop_polling
-from bot.sandbox import Person, Sandbox
 from bot.settings import Settings, load_settings
+from botapi_sandbox import Person, Sandbox
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope
 from tests.factories import NOW

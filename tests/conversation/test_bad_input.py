@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from bot.sandbox import Person, Sandbox, make_photo
+from botapi_sandbox import Person, Sandbox, make_photo
 from storage.communities import CommunityIn, import_communities
 from storage.models import Community, DraftPhoto, Report
 from storage.models import Person as PersonRow

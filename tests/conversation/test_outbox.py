@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import col, select
 
-from bot.sandbox import Person, Sandbox, make_photo
+from botapi_sandbox import Person, Sandbox, make_photo
 from storage.lifecycle import transition
 from storage.models import OutboxMessage, Report, ReportStatus
 from storage.models import Person as PersonRow

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.sandbox import Person, Sandbox, make_photo
+from botapi_sandbox import Person, Sandbox, make_photo
 from storage.db import make_engine, session_scope
 from storage.models import Report, ReportPhoto
 

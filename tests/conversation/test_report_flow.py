@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 from sqlmodel import select
 
-from bot.sandbox import Person, Sandbox, make_photo
+from botapi_sandbox import Person, Sandbox, make_photo
 from storage.lifecycle import transition
 from storage.models import Person as PersonRow
 from storage.models import Report, ReportDraft, ReportEvent, ReportPhoto, ReportStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.sandbox import Person, Sandbox
+from botapi_sandbox import Person, Sandbox
 from storage.communities import CommunityIn, import_communities
 from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, onboard

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.jobs import AUTO_CLOSE_JOB, MORNING_CATCH_UP_JOB, MORNING_JOB
-from bot.sandbox import Person, Sandbox, make_photo
+from botapi_sandbox import Person, Sandbox, make_photo
 from storage.models import OutboxMessage, Report, ReportEvent, ReportPhoto
 from tests.conversation.conftest import Bot, make_planner, onboard
 

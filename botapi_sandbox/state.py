@@ -27,7 +27,7 @@ from .models import (
 
 __all__ = ["ChatState", "JsonDict", "SandboxState", "describe_markup"]
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("botapi_sandbox")
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")

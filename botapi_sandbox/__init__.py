@@ -12,8 +12,9 @@ Usage::
     assert sandbox.rejections == []
     await sandbox.stop()
 
-Requests are checked against the Bot API reference (``api.min.json``, see
-:func:`load_spec`); every refusal is kept in ``sandbox.rejections``.
+Every request is checked against the Bot API reference shipped in ``botapi_sandbox/data``
+(``$TELEGRAM_BOT_API_SPEC`` may name another copy; see :func:`load_spec`); every refusal is
+kept in ``sandbox.rejections``. A missing reference is an error, never an unchecked mode.
 """
 
 from .errors import ApiError
@@ -21,10 +22,18 @@ from .images import make_photo, photo_gps
 from .models import ApiCall, CallbackAnswer, Rejection, SentMessage
 from .people import ChatDriver, Group, Person
 from .server import DEFAULT_TOKEN, Sandbox
-from .spec import SPEC_ENV_VAR, ApiSpec, SpecNotFoundError, default_spec_path, load_spec
+from .spec import (
+    PACKAGED_SPEC,
+    SPEC_ENV_VAR,
+    ApiSpec,
+    SpecNotFoundError,
+    default_spec_path,
+    load_spec,
+)
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "PACKAGED_SPEC",
     "SPEC_ENV_VAR",
     "ApiCall",
     "ApiError",

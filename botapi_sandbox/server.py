@@ -27,10 +27,11 @@ from .models import ApiCall, Rejection, UploadedFile
 from .people import Group, Person
 from .spec import ApiSpec, load_spec
 from .state import JsonDict, SandboxState
+from .validation import validate_request
 
 __all__ = ["DEFAULT_TOKEN", "Sandbox"]
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("botapi_sandbox")
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 _MAX_PART_SIZE = 64 * 1024 * 1024
@@ -62,7 +63,6 @@ class Sandbox(SandboxState):
         token: str = DEFAULT_TOKEN,
         *,
         spec: ApiSpec | str | os.PathLike[str] | None = None,
-        validate: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
@@ -72,14 +72,8 @@ class Sandbox(SandboxState):
         super().__init__(
             token, clock=clock, bot_username=bot_username, bot_first_name=bot_first_name
         )
-        self.validate = validate
-        self.spec: ApiSpec | None
-        if isinstance(spec, ApiSpec):
-            self.spec = spec
-        elif spec is not None or validate:
-            self.spec = load_spec(spec)
-        else:
-            self.spec = None
+        #: every request is checked against this reference; there is no unchecked mode
+        self.spec: ApiSpec = spec if isinstance(spec, ApiSpec) else load_spec(spec)
         self.host = host
         self._requested_port = port
         self.port: int | None = None
@@ -280,21 +274,17 @@ class Sandbox(SandboxState):
 
     async def dispatch(self, method_name: str, raw: dict[str, object]) -> tuple[int, JsonDict]:
         """Validate and execute one Bot API call; return (HTTP status, response body)."""
-        method_spec = self.spec.find_method(method_name) if self.spec is not None else None
-        implementation = METHODS.get(method_name.lower())
-        if method_spec is not None:
-            canonical = method_spec.name
-        elif implementation is not None and self.spec is None:
-            canonical = implementation[0]
-        else:
+        method_spec = self.spec.find_method(method_name)
+        if method_spec is None:
             error = ApiError(404, "Not Found")
             self._finish(method_name, dict(raw), error, None)
             return error.http_status, error.payload()
+        canonical = method_spec.name
+        implementation = METHODS.get(canonical.lower())
         params: dict[str, Any] = dict(raw)
         chat_id: int | None = None
         try:
-            if self.validate and method_spec is not None and self.spec is not None:
-                params = self.spec.validate(method_spec, raw)
+            params = validate_request(self.spec, method_spec, raw)
             if implementation is None:
                 raise bad_request("method not implemented by the sandbox")
             p = Params(params, {k: v for k, v in raw.items() if isinstance(v, UploadedFile)})
@@ -304,11 +294,10 @@ class Sandbox(SandboxState):
             self._finish(canonical, params, error, chat_id)
             return error.http_status, error.payload()
         self.calls.append(ApiCall(canonical, params, True))
-        if self.validate and method_spec is not None and self.spec is not None:
-            problems = self.spec.check_result(method_spec.returns, result)
-            if problems:  # the sandbox itself answered unrealistically
-                log.error("Bot API sandbox answered %s unrealistically: %s", canonical, problems)
-                self.response_problems.extend(f"{canonical}: {p}" for p in problems)
+        problems = self.spec.check_result(method_spec.returns, result)
+        if problems:  # the sandbox itself answered unrealistically
+            log.error("Bot API sandbox answered %s unrealistically: %s", canonical, problems)
+            self.response_problems.extend(f"{canonical}: {p}" for p in problems)
         return 200, {"ok": True, "result": result}
 
     def _injected_faults(self, method: str, p: Params) -> int | None:
