@@ -17,10 +17,11 @@ Every request is checked against the Bot API reference shipped in ``botapi_sandb
 kept in ``sandbox.rejections``. A missing reference is an error, never an unchecked mode.
 """
 
+from .actors import Actor, Group, Person
 from .errors import ApiError
+from .expectations import ChatView
 from .images import make_photo, photo_gps
 from .models import ApiCall, CallbackAnswer, Rejection, SentMessage
-from .people import ChatDriver, Group, Person
 from .server import DEFAULT_TOKEN, Sandbox
 from .spec import (
     PACKAGED_SPEC,
@@ -32,6 +33,7 @@ from .spec import (
 )
 
 __all__ = [
+    "Actor",
     "DEFAULT_TOKEN",
     "PACKAGED_SPEC",
     "SPEC_ENV_VAR",
@@ -39,7 +41,7 @@ __all__ = [
     "ApiError",
     "ApiSpec",
     "CallbackAnswer",
-    "ChatDriver",
+    "ChatView",
     "Group",
     "Person",
     "Rejection",

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .actors import Group, Person
 from .errors import ApiError, bad_request
 from .faults import is_send_method
 from .methods import METHODS, Params
 from .models import ApiCall, Rejection, UploadedFile
-from .people import Group, Person
 from .spec import ApiSpec, load_spec
 from .state import JsonDict, SandboxState
 from .validation import validate_request
@@ -380,7 +380,7 @@ class Sandbox(SandboxState):
             return JSONResponse(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
             )
-        stored = self.files_by_path.get(str(request.path_params["file_path"]))
+        stored = self.files.by_path(str(request.path_params["file_path"]))
         if stored is None or stored.data is None:
             return JSONResponse(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404

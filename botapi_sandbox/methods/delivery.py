@@ -158,14 +158,16 @@ def photo_sizes(
                 image.verify()
         except Exception:  # noqa: BLE001 - Pillow raises many kinds of errors for junk
             raise bad_request("IMAGE_PROCESS_FAILED") from None
-        return s.store_photo(value.data)
+        return s.files.store_photo(value.data)
     if isinstance(value, str):
-        if value in s.photo_sets:
-            return copy.deepcopy(s.photo_sets[value])
-        if value in s.files:
-            raise _type_mismatch(s.files[value], "Photo")
+        sizes = s.files.photo_set(value)
+        if sizes is not None:
+            return copy.deepcopy(sizes)
+        known = s.files.get(value)
+        if known is not None:
+            raise _type_mismatch(known, "Photo")
         if value.startswith(("http://", "https://")):
-            return s.store_photo(None)
+            return s.files.store_photo(None)
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
@@ -185,7 +187,7 @@ def document_param(s: SandboxState, value: object, files: Mapping[str, UploadedF
         name = value.filename or "document"
         mime = mimetypes.guess_type(name)[0] or value.content_type or "application/octet-stream"
         return _document_object(
-            s.store_file("document", value.data, mime_type=mime, file_name=name)
+            s.files.store("document", value.data, mime_type=mime, file_name=name)
         )
     if isinstance(value, str):
         known = s.files.get(value)
@@ -196,7 +198,7 @@ def document_param(s: SandboxState, value: object, files: Mapping[str, UploadedF
         if value.startswith(("http://", "https://")):
             name = value.rstrip("/").rsplit("/", 1)[-1] or "document"
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            return _document_object(s.store_file("document", None, mime_type=mime, file_name=name))
+            return _document_object(s.files.store("document", None, mime_type=mime, file_name=name))
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 

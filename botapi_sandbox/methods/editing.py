@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import bad_request
+from ..files import MAX_DOWNLOAD_SIZE
 from ..models import CallbackAnswer, EditRecord, StoredMessage
 from ..state import ChatState, JsonDict, SandboxState
 from .delivery import (
@@ -158,7 +159,7 @@ async def get_file(s: SandboxState, p: Params) -> Any:
     stored = s.files.get(p.get_str("file_id") or "")
     if stored is None:
         raise bad_request("invalid file_id")
-    if stored.file_size > 20 * 1024 * 1024:
+    if stored.file_size > MAX_DOWNLOAD_SIZE:
         raise bad_request("file is too big")
-    s.file_path_for(stored)
+    s.files.path_for(stored)
     return stored.as_file()
