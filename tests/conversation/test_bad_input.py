@@ -233,6 +233,10 @@ async def test_telegram_429_on_a_reply_is_retried(
     sandbox.fail_next("sendMessage", error_code=429, retry_after=1)
     await resident.send("/help")
     await resident.expect_message(containing="怎么用", timeout=10)
+    answers = [
+        c.ok for c in sandbox.calls_of("sendMessage") if c.params["chat_id"] == resident.user_id
+    ]
+    assert answers[-2:] == [False, True], "the answer met the 429, and its retry went through"
 
 
 async def test_telegram_5xx_on_a_reply_gets_an_apology(
@@ -252,8 +256,17 @@ async def test_a_blocked_resident_does_not_stop_the_bot(
     await onboard(resident)
     sandbox.block(resident.user_id)
     await resident.send("/help")
+    await sandbox.settle()  # the bot handled /help: its answer met "blocked by the user"
+    refused = [
+        call
+        for call in sandbox.calls_of("sendMessage")
+        if not call.ok and call.params.get("chat_id") == resident.user_id
+    ]
+    assert len(refused) == 1, "the bot tried to answer once, and did not retry a 403"
     await onboard(alice, english=True)  # others are still served
-    await resident.expect_no_message()
+    sandbox.unblock(resident.user_id)
+    await resident.send("/help")  # and so is the resident, once unblocked
+    await resident.expect_message(containing="怎么用")
 
 
 async def test_a_flood_is_cut_off_with_one_note(bot: Bot, resident: Person) -> None:

@@ -19,12 +19,14 @@ from storage.drafts import (
     get_draft,
     go_to,
     over_hourly_limit,
+    set_category,
     set_description,
+    set_place,
     start_draft,
     submit_draft,
 )
 from storage.media import store_photo
-from storage.models import ReportStatus, ReportStep, format_ref
+from storage.models import Category, ReportStatus, ReportStep, format_ref
 from storage.reports import report_events, report_photos, reports_by
 from tests.factories import NOW, make_person, make_report
 
@@ -93,11 +95,47 @@ async def test_review_needs_photos_place_and_category(session: AsyncSession) -> 
 async def test_an_edited_step_returns_to_review(session: AsyncSession, tmp_path: Path) -> None:
     person = await make_person(session)
     draft = await start_draft(session, person=person, now=NOW)
+    stored = store_photo(make_photo(seed=3), media_dir=tmp_path)
+    await add_photo(
+        session,
+        draft=draft,
+        stored=stored,
+        file_id="f",
+        file_unique_id="u",
+        media_group_id=None,
+        now=NOW,
+    )
+    await set_place(
+        session,
+        draft=draft,
+        lat=None,
+        lon=None,
+        address="幸福路 12 号",
+        community_id=None,
+        outside_area=False,
+        now=NOW,
+    )
+    await set_category(session, draft=draft, category=Category.LITTER, now=NOW)
+    # "Edit the place" from the review card: answering it goes back to review, not on to
+    # the category, and the draft is no longer being edited.
+    await go_to(session, draft=draft, step=ReportStep.WHERE, now=NOW, editing=True)
+    assert await advance(session, draft=draft, now=NOW) is ReportStep.REVIEW
+    assert (draft.step, draft.editing) == (ReportStep.REVIEW, False)
+    # The same step reached without editing moves on to the next one.
+    await go_to(session, draft=draft, step=ReportStep.WHERE, now=NOW, editing=False)
+    assert await advance(session, draft=draft, now=NOW) is ReportStep.CATEGORY
+
+
+async def test_an_edited_step_of_an_incomplete_draft_cannot_reach_review(
+    session: AsyncSession,
+) -> None:
+    person = await make_person(session)
+    draft = await start_draft(session, person=person, now=NOW)
     draft.step = ReportStep.DESCRIPTION
     draft.editing = True
-    assert draft.id is not None
-    with pytest.raises(DraftError):  # not complete, so it cannot reach review
+    with pytest.raises(DraftError, match="no_photos"):
         await advance(session, draft=draft, now=NOW)
+    assert draft.step == ReportStep.DESCRIPTION
 
 
 async def test_description_limit_keeps_the_draft(session: AsyncSession) -> None:
