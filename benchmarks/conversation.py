@@ -397,7 +397,7 @@ def environment(options: SandboxOptions) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "python_telegram_bot": telegram.__version__,
         "git_commit": git_commit(),
-        "sandbox_validates_requests": True,  # always: a missing reference stops the run
+        "sandbox_validates_requests": True,  # find_spec() stops the run without a reference
     }
 
 
