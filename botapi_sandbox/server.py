@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import socket
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -21,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .actors import Group, Person
+from .embedded import EmbeddedServer
 from .errors import ApiError, bad_request
 from .faults import is_send_method
 from .methods import METHODS, Params
@@ -36,14 +36,6 @@ log = logging.getLogger("botapi_sandbox")
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 _MAX_PART_SIZE = 64 * 1024 * 1024
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without signal handling: the sandbox lives inside someone else's event loop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
 
 
 def _json_top_level(value: object) -> object:
@@ -81,7 +73,7 @@ class Sandbox(SandboxState):
         self.response_problems: list[str] = []
         self._people: dict[int, Person] = {}
         self._groups: dict[int, Group] = {}
-        self._server: _EmbeddedServer | None = None
+        self._server: EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
         self.app = Starlette(
             routes=[
@@ -135,7 +127,7 @@ class Sandbox(SandboxState):
             timeout_keep_alive=120,
             timeout_graceful_shutdown=3,
         )
-        self._server = _EmbeddedServer(config)
+        self._server = EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="bot-sandbox")
         while not self._server.started:
             if self._task.done():
@@ -155,7 +147,7 @@ class Sandbox(SandboxState):
             return
         self._stopping = True
         self.notify()
-        self._server.should_exit = True
+        self._server.request_exit()
         try:
             async with asyncio.timeout(5):
                 await asyncio.shield(self._task)
