@@ -15,10 +15,12 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from storage.db import make_engine, session_scope, upgrade
 from tests.databases import (
+    check_postgres_tables,
     copy_sqlite,
     create_postgres_database,
     drop_postgres_database,
-    migrated_postgres_template,
+    empty_postgres_database,
+    migrated_postgres_database,
     migrated_sqlite_template,
     postgres_base_url,
     sqlite_url,
@@ -41,27 +43,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A database migrated once per session (its name); every test gets a copy."""
+def postgres_database() -> Iterator[str]:
+    """A database of this session's own, migrated once (its URL); emptied before each test."""
     base = _postgres_or_skip()
-    name = migrated_postgres_template(base)
-    yield name
+    url, name = migrated_postgres_database(base)
+    check_postgres_tables(url)
+    yield url
     drop_postgres_database(base, name)
 
 
 @pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database: every storage test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        yield copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
-        return
-    base = _postgres_or_skip()
-    template: str = request.getfixturevalue("postgres_template")
-    url, name = create_postgres_database(base, template=template)
-    try:
-        yield url
-    finally:
-        drop_postgres_database(base, name)
+        return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    _postgres_or_skip()
+    url: str = request.getfixturevalue("postgres_database")
+    empty_postgres_database(url)
+    return url
 
 
 @pytest.fixture(params=DATABASES)
