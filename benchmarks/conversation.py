@@ -121,6 +121,10 @@ class Step:
     name: str
     act: Action
     expect: str
+    #: messages read, in order, before / after the one timed (the bot sends them too, and
+    #: the sandbox's expect_message reads every message in order)
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
 
 
 def _send(text: str) -> Action:
@@ -160,12 +164,12 @@ def report_steps(photo: bytes, latitude: float, longitude: float) -> list[Step]:
     """Onboarding in Chinese and one report, as in tests/conversation/test_report_flow.py."""
     return [
         Step("start", _send("/start"), "请选择语言"),
-        Step("language", _tap("✓ 中文"), "请选择您所在的社区"),
+        Step("language", _tap("✓ 中文"), "请选择您所在的社区", after=("发送位置",)),
         Step("community", _tap("新华路社区"), "社区："),
         Step("report", _tap("📷 报告角落问题"), "第 1 步"),
         Step("photo", _photo(photo), "已收到 1 张照片"),
         Step("photos_done", _tap("➡ 照片好了，下一步"), "第 2 步"),
-        Step("location", _location(latitude, longitude), "第 3 步"),
+        Step("location", _location(latitude, longitude), "第 3 步", before=("📍 地点：",)),
         Step("category", _tap("🗑 垃圾与杂物堆放"), "第 4 步"),
         Step("skip_words", _tap("➡ 跳过"), "请确认您的报告"),
         Step("confirm", _tap("✅ 确认提交"), "R-"),
@@ -206,7 +210,11 @@ async def play(
             # the action queues its update and returns without yielding to the loop again,
             # so this is still this person's update
             queued = sandbox.queued_at[person.user_id]
+            for text in step.before:
+                await person.expect_message(containing=text, timeout=REPLY_TIMEOUT)
             reply = await person.expect_message(containing=step.expect, timeout=REPLY_TIMEOUT)
+            for text in step.after:
+                await person.expect_message(containing=text, timeout=REPLY_TIMEOUT)
         except AssertionError as exc:
             first_line = str(exc).splitlines()[0]
             samples.failures.append(f"{person.first_name} at {step.name}: {first_line}")
