@@ -50,7 +50,7 @@ from benchmarks.phases import (
     run_phase,
 )
 from benchmarks.report import problems, ratios, summarise, table
-from bot.sandbox import ApiSpec, SpecNotFoundError, load_spec
+from botapi_sandbox import ApiSpec, SpecNotFoundError, load_spec
 
 DEFAULT_OUTPUT = Path(__file__).with_name("results") / "conversation.json"
 NOISY_LOGGERS = ("telegram", "apscheduler", "alembic", "httpx", "uvicorn", "aiosqlite")
@@ -88,7 +88,7 @@ def load_average() -> list[float] | None:
         return None
 
 
-def environment(args: argparse.Namespace, spec: ApiSpec | None) -> JsonDict:
+def environment(args: argparse.Namespace, spec: ApiSpec) -> JsonDict:
     status = git("status", "--porcelain")
     return {
         "python": platform.python_version(),
@@ -104,7 +104,7 @@ def environment(args: argparse.Namespace, spec: ApiSpec | None) -> JsonDict:
         "postgresql_server": postgres_version(args.postgres_url),
         "git_commit": git("rev-parse", "HEAD"),
         "git_uncommitted_changes": None if status is None else bool(status),
-        "sandbox_validates_requests": spec is not None,
+        "sandbox_validates_requests": bool(spec.methods),  # find_spec() stops without one
     }
 
 
@@ -220,12 +220,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def find_spec() -> ApiSpec | None:
+def find_spec() -> ApiSpec:
+    """The Bot API reference the sandbox checks every request against; exit 2 without it."""
     try:
         return load_spec()
     except SpecNotFoundError as exc:
-        sys.stderr.write(f"warning: {exc}; the sandbox runs without checking requests\n")
-        return None
+        sys.stderr.write(f"benchmark: {exc}\n")
+        raise SystemExit(2) from None
 
 
 async def benchmark(args: argparse.Namespace) -> int:

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from bot.sandbox import ApiSpec, Person, Sandbox, make_photo
-from bot.sandbox.models import StoredMessage
-from bot.sandbox.state import ChatState, JsonDict
+from botapi_sandbox import ApiSpec, Person, Sandbox, make_photo
+from botapi_sandbox.models import StoredMessage
+from botapi_sandbox.state import ChatState, JsonDict
 
 #: generous: under load a reply may queue behind the rate limiter, and this is no test
 REPLY_TIMEOUT = 60.0
@@ -39,8 +39,8 @@ Action = Callable[[Person], Awaitable[object]]
 class TimedSandbox(Sandbox):
     """The sandbox noting when each person's update is queued and each bot message stored."""
 
-    def __init__(self, spec: ApiSpec | None) -> None:
-        super().__init__(spec=spec, validate=spec is not None)
+    def __init__(self, spec: ApiSpec) -> None:
+        super().__init__(spec=spec)
         self.updates_queued = 0
         self.queued_at: dict[int, float] = {}  # user id -> their latest update
         self.stored_at: dict[tuple[int, int], float] = {}  # (chat id, message id)
@@ -87,6 +87,10 @@ class Step:
     name: str
     act: Action
     expect: str
+    #: messages the bot also sends for this update, read (in order) before / after the one
+    #: timed: the sandbox's expect_message reads every message in order
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
 
 
 def _send(text: str) -> Action:
@@ -126,12 +130,12 @@ def report_steps(photo: bytes, latitude: float, longitude: float) -> list[Step]:
     """Onboarding in Chinese and one report, as in tests/conversation/test_report_flow.py."""
     return [
         Step("start", _send("/start"), "请选择语言"),
-        Step("language", _tap("✓ 中文"), "请选择您所在的社区"),
+        Step("language", _tap("✓ 中文"), "请选择您所在的社区", after=("发送位置",)),
         Step("community", _tap("新华路社区"), "社区："),
         Step("report", _tap("📷 报告角落问题"), "第 1 步"),
         Step("photo", _photo(photo), "已收到 1 张照片"),
         Step("photos_done", _tap("➡ 照片好了，下一步"), "第 2 步"),
-        Step("location", _location(latitude, longitude), "第 3 步"),
+        Step("location", _location(latitude, longitude), "第 3 步", before=("📍 地点：",)),
         Step("category", _tap("🗑 垃圾与杂物堆放"), "第 4 步"),
         Step("skip_words", _tap("➡ 跳过"), "请确认您的报告"),
         Step("confirm", _tap("✅ 确认提交"), "R-"),
@@ -235,7 +239,11 @@ async def await_reply(
 ) -> bool:
     """Wait for the step's reply; note its latency in ``samples``. False if none came."""
     try:
+        for text in step.before:
+            await person.expect_message(containing=text, timeout=REPLY_TIMEOUT)
         reply = await person.expect_message(containing=step.expect, timeout=REPLY_TIMEOUT)
+        for text in step.after:
+            await person.expect_message(containing=text, timeout=REPLY_TIMEOUT)
     except AssertionError as exc:
         if samples is not None:
             first_line = str(exc).splitlines()[0]

@@ -34,7 +34,7 @@ from benchmarks.load import (
 )
 from benchmarks.meters import JsonDict
 from benchmarks.process import BotProcess, bot_command, bot_process
-from bot.sandbox import ApiSpec
+from botapi_sandbox import ApiSpec
 
 UNPACED, PACED, OPEN_LOOP = "unpaced", "paced", "open_loop"
 MODES = (UNPACED, PACED, OPEN_LOOP)
@@ -67,7 +67,7 @@ CONFIGURATIONS = (
 class Load:
     """How hard to push: the same for every configuration of a run."""
 
-    spec: ApiSpec | None
+    spec: ApiSpec
     residents: int
     echo_messages: int
     postgres_url: str

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from bot.app import build_application, handler_config
 from bot.runner import polling
-from bot.sandbox import Person, Sandbox, SpecNotFoundError, load_spec, make_photo
 from bot.settings import load_settings
+from botapi_sandbox import Person, Sandbox, SpecNotFoundError, make_photo
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope, upgrade
 
@@ -41,6 +42,7 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await wang.expect_message(containing="请选择语言")
     await wang.tap("✓ 中文")
     await wang.expect_message(containing="请选择您所在的社区")
+    await wang.expect_message(containing="发送位置")
     await wang.tap("新华路社区")
     await wang.expect_message(containing="社区：")
     await wang.tap("📷 报告角落问题")
@@ -50,6 +52,7 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await wang.tap("➡ 照片好了，下一步")
     await wang.expect_message(containing="第 2 步")
     await wang.send_location(31.2069, 121.4273)
+    await wang.expect_message(containing="📍 地点：")
     await wang.expect_message(containing="第 3 步")
     await wang.tap("🗑 垃圾与杂物堆放")
     await wang.expect_message(containing="第 4 步")
@@ -61,6 +64,7 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await wang.tap("📋 我的报告")
     await wang.expect_message(containing="您的报告共 1 份")
     await wang.tap(f"R-{ref} · 已提交")
+    await wang.expect_message(containing=f"R-{ref}")  # the photo
     await wang.expect_message(containing="进展")
 
     await triage_and_resolve(sandbox, wang, f"R-{ref}")
@@ -70,8 +74,10 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
     await alice.expect_message(containing="Please choose your community")
+    await alice.expect_message(containing="send your location")
     await alice.tap("📍 Send my location", latitude=31.2291, longitude=121.4312)
-    await alice.expect_message(containing="Caojiadu Community")
+    await alice.expect_message(containing="The nearest community is Caojiadu Community")
+    await alice.expect_message(containing="Community: Caojiadu Community")
     await alice.send("/myreports")
     await alice.expect_message(containing="You have not sent any reports yet")
 
@@ -87,11 +93,13 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
     await li.send(f"/join {code}")
     await li.expect_message(containing="You are now a planner")
     await li.send("/inbox")
-    await li.expect_message(containing=ref)
+    await li.expect_message(containing="1 waiting")
+    await _expect_card(li, ref)
     await li.tap("✅ Accept")
     await li.expect_edit()
     await li.tap("🧹 Sanitation")
     await li.expect_message(containing="is now: accepted")
+    await li.expect_message(containing="The inbox is empty")
     await resident.expect_message(containing="已受理")
     for stage, note in (
         ("📅 Planned", ""),
@@ -99,7 +107,7 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
         ("✅ Resolved", "Cleared and a new lamp fitted."),
     ):
         await li.send(f"/report {ref}")
-        await li.expect_message(containing=ref)
+        await _expect_card(li, ref)
         await li.tap(stage)
         await li.expect_message(containing="note")
         if note:
@@ -115,19 +123,24 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
     await li.expect_message(containing="Last 30 days")
 
 
+async def _expect_card(planner: Person, ref: str) -> None:
+    """A report's card: the photo, the map pin, then the facts and the buttons."""
+    await planner.expect_message()
+    await planner.expect_message()
+    await planner.expect_message(containing=ref)
+
+
 async def run_demo(*, quiet: bool = False) -> int:
     for noisy in ("telegram", "apscheduler", "alembic", "httpx", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    try:
-        spec = load_spec()
-        validate = True
+    try:  # every request is checked against the Bot API reference; without it, no demo
+        sandbox = Sandbox()
     except SpecNotFoundError as exc:
-        print(f"warning: {exc}; the sandbox runs without checking requests")
-        spec, validate = None, False
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory(prefix="microspace-demo-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
         await _prepare_database(url)
-        sandbox = Sandbox(spec=spec, validate=validate)
         await sandbox.start()
         try:
             settings = load_settings(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.images import make_photo
+from botapi_sandbox.images import make_photo
 from storage.communities import CommunityIn, import_communities
 from storage.drafts import add_photo, start_draft, submit_draft
 from storage.media import store_photo

@@ -10,11 +10,12 @@ from benchmarks import load
 from benchmarks.echo_bots import ptb_echo_application
 from benchmarks.load import Cast, TimedSandbox, drive_open, percentile, position
 from bot.runner import polling
+from botapi_sandbox import load_spec
 
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[TimedSandbox]:
-    async with TimedSandbox(None) as started:
+    async with TimedSandbox(load_spec()) as started:
         yield started
 
 

@@ -7,10 +7,11 @@ the sandbox's requests), not how fast anything is.
 from __future__ import annotations
 
 from benchmarks.phases import CONFIGURATIONS, OPEN_LOOP, UNPACED, Configuration, Load, run_phase
+from botapi_sandbox import load_spec
 
 BY_KEY = {configuration.key: configuration for configuration in CONFIGURATIONS}
 TINY = Load(
-    spec=None,
+    spec=load_spec(),
     residents=2,
     echo_messages=2,
     postgres_url="",

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from bot.app import MicrospaceApp, build_application, handler_config
 from bot.runner import start_polling, stop_polling
-from bot.sandbox import Person, Sandbox
 from bot.settings import Settings, load_settings
+from botapi_sandbox import Person, Sandbox
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope
+from storage.models import OutboxMessage
 from tests.factories import NOW
 
 EXAMPLE = Path(__file__).parents[2] / "bot" / "examples" / "communities.yaml"
 ADMIN_ID = 9000
+#: outbox rows still to be sent ("sending": claimed by a sender, not yet marked)
+UNSENT_OUTBOX_STATUSES = ("pending", "sending")
+OUTBOX_POLL_SECONDS = 0.02
 
 
 @dataclass
@@ -49,6 +56,7 @@ class Bot:
     engine: AsyncEngine
     clock: Clock
     application: MicrospaceApp | None = None
+    _unhook: Callable[[], None] | None = None
     # Scripted people are faster than any thumb: the flood limit is raised except where a
     # test sets its own.
     overrides: dict[str, Any] = field(default_factory=lambda: {"flood_limit": 1000})
@@ -66,11 +74,39 @@ class Bot:
             self.settings, engine=self.engine, clock=self.clock, config=config
         )
         await start_polling(self.application)
+        self._unhook = self.sandbox.on_settle(self.settled)
 
     async def stop(self) -> None:
+        if self._unhook is not None:
+            self._unhook()
+            self._unhook = None
         if self.application is not None:
             await stop_polling(self.application)
             self.application = None
+
+    async def settled(self) -> None:
+        """The bot's half of the sandbox's settle barrier (see `Sandbox.settle`).
+
+        By now the sandbox knows the Updater took every update in. PTB calls
+        `update_queue.task_done()` only after an update was processed (handlers, error
+        handlers), so joining the queue waits for every update taken in so far. What handlers
+        committed to the outbox is sent by the sender's own task: wait until no row is left
+        to send (a row stays `pending` until it is marked sent, blocked or failed).
+        """
+        assert self.application is not None
+        await self.application.update_queue.join()
+        while await self.unsent_outbox_rows():
+            self.wake_outbox()
+            await asyncio.sleep(OUTBOX_POLL_SECONDS)
+
+    async def unsent_outbox_rows(self) -> int:
+        async with self.session() as session:
+            rows = await session.exec(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(col(OutboxMessage.status).in_(UNSENT_OUTBOX_STATUSES))
+            )
+            return int(rows.one())
 
     def wake_outbox(self) -> None:
         assert self.application is not None
@@ -130,11 +166,13 @@ async def onboard(person: Person, *, english: bool = False, community: str | Non
     if english:
         await person.tap("✓ English" if _is_english(person) else "English")
         await person.expect_message(containing="Please choose your community")
+        await person.expect_message(containing="send your location")
         await person.tap(community or "Xinhua Road Community")
         await person.expect_message(containing="Community:")
     else:
         await person.tap("中文" if _is_english(person) else "✓ 中文")
         await person.expect_message(containing="请选择您所在的社区")
+        await person.expect_message(containing="发送位置")
         await person.tap(community or "新华路社区")
         await person.expect_message(containing="社区：")
 

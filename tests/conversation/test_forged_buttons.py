@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlmodel import SQLModel, col, select
 
-from bot.sandbox import Person
+from botapi_sandbox import Person
 from storage.models import (
     OutboxMessage,
     PendingInput,
@@ -21,7 +21,7 @@ from storage.models import (
 from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, onboard
 from tests.conversation.test_report_flow import report_until_review
-from tests.conversation.test_triage import submit
+from tests.conversation.test_triage import open_inbox, submit
 
 # "²" is a digit to str.isdigit(), but int() refuses it; "１" (full width) and "١" (Arabic-
 # Indic) are digits to the regex \d and to int(), but no button of ours writes them.
@@ -127,12 +127,11 @@ async def test_forged_payloads_expire_for_an_admin_planner(
 ) -> None:
     await onboard(resident)
     await submit(resident, seed=1)  # report 1 exists; the admin may act on it
-    await admin.send("/inbox")
-    await admin.expect_message(containing="R-000001")
+    await open_inbox(admin, "R-000001")
     before = await _snapshot(bot)
     with caplog.at_level(logging.ERROR, logger="microspace.incidents"):
         await _tap_each(admin, PLANNER_PAYLOADS, "This button has expired")
-        await admin.expect_no_message(within=0.3)
+        await admin.expect_no_message()
     assert [r for r in caplog.records if r.name == "microspace.incidents"] == []
     assert await _snapshot(bot) == before
 
@@ -145,7 +144,7 @@ async def test_forged_payloads_expire_on_a_live_review_card(
     before = await _snapshot(bot)
     with caplog.at_level(logging.ERROR, logger="microspace.incidents"):
         await _tap_each(resident, DRAFT_PAYLOADS + PLANNER_PAYLOADS[:6], "按钮已失效")
-        await resident.expect_no_message(within=0.3)
+        await resident.expect_no_message()
     assert [r for r in caplog.records if r.name == "microspace.incidents"] == []
     assert await _snapshot(bot) == before
     await resident.tap("✅ 确认提交")  # the real button still works

@@ -14,13 +14,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from bot.sandbox import Person, Sandbox
 from bot.transport import REPLY_RETRIES
+from botapi_sandbox import Person, Sandbox
 from storage.models import PendingInput, Report, ReportEvent
 from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, make_planner, onboard
 from tests.conversation.test_report_flow import report_until_review
-from tests.conversation.test_triage import accept, submit
+from tests.conversation.test_triage import (
+    accept,
+    expect_next_in_inbox,
+    open_inbox,
+    open_report,
+    submit,
+)
 
 
 @pytest.fixture
@@ -58,20 +64,17 @@ async def test_typing_after_another_planner_moved_the_report(
     other = await submit(resident, seed=1, at=(31.2080, 121.4280))
     ref = await submit(resident, seed=2)
     if asked == "note":  # Li is asked for the note of a stage
-        await li.send(f"/report {ref}")
-        await li.expect_message(containing=ref)
+        await open_report(li, ref)
         await accept(li, ref)
-        await li.send(f"/report {ref}")
-        await li.expect_message(containing=ref)
+        await expect_next_in_inbox(li, other)  # the inbox goes on with the other report
+        await open_report(li, ref)
         await li.tap("📅 Planned")
         await li.expect_message(containing="Type a public note")
     else:  # Li is asked for a question, or for the reference to merge into
-        await li.send(f"/report {ref}")
-        await li.expect_message(containing=ref)
+        await open_report(li, ref)
         await li.tap("❓ Needs info" if asked == "question" else "🔗 Merge by reference")
         await li.expect_message(containing="type")
-    await wu.send(f"/report {ref}")  # meanwhile, Wu moves the same report
-    await wu.expect_message(containing=ref)
+    await open_report(wu, ref)  # meanwhile, Wu moves the same report
     if asked == "note":
         await wu.tap("📅 Planned")
         await wu.expect_message(containing="Type a public note")
@@ -134,8 +137,7 @@ async def test_two_planners_pick_a_department_at_once(
     await onboard(resident)
     ref = await submit(resident, seed=1)
     for planner in (li, wu):
-        await planner.send("/inbox")
-        await planner.expect_message(containing=ref)
+        await open_inbox(planner, ref)
         await planner.tap("✅ Accept")
         await planner.expect_edit()
     async with bot.session() as session:
@@ -145,8 +147,8 @@ async def test_two_planners_pick_a_department_at_once(
         answer = await wu.expect_callback_answer()
     assert fired, "the other planner's move landed inside Wu's unit of work"
     assert answer.text == f"{ref} was already handled by Li & Co (it is now: accepted)."
-    await wu.expect_no_message(within=0.3)
-    await resident.expect_no_message(within=0.3)  # told of nothing Wu did
+    await wu.expect_no_message()
+    await resident.expect_no_message()  # told of nothing Wu did
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
     assert (report.status, report.department, report.version) == ("accepted", "sanitation", 2)
@@ -160,8 +162,7 @@ async def test_a_stale_department_menu_names_who_was_first(
     await onboard(resident)
     ref = await submit(resident, seed=1)
     for planner in (li, wu):
-        await planner.send("/inbox")
-        await planner.expect_message(containing=ref)
+        await open_inbox(planner, ref)
         await planner.tap("✅ Accept")
         await planner.expect_edit()
     await li.tap("🧹 Sanitation")

@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 from sqlmodel import select
 
-from bot.sandbox import Person, Sandbox, make_photo
+from botapi_sandbox import Person, Sandbox, make_photo
 from storage.lifecycle import transition
 from storage.models import Person as PersonRow
 from storage.models import Report, ReportDraft, ReportEvent, ReportPhoto, ReportStatus
@@ -24,6 +24,7 @@ async def report_until_review(person: Person, *, photos: int = 1, words: str = "
     await person.tap("➡ 照片好了，下一步")
     await person.expect_message(containing="第 2 步")
     await person.send_location(31.2069, 121.4273)
+    await person.expect_message(containing="📍 地点：")
     await person.expect_message(containing="第 3 步")
     await person.tap("🗑 垃圾与杂物堆放")
     await person.expect_message(containing="第 4 步")
@@ -117,6 +118,7 @@ async def test_draft_survives_a_restart(bot: Bot, resident: Person) -> None:
     await resident.expect_message(containing="第 2 步")
     await bot.restart()
     await resident.send("幸福路12号楼后面")
+    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("🌳 绿化")
     await resident.expect_message(containing="第 4 步")
@@ -142,6 +144,7 @@ async def test_report_in_english_with_edit(bot: Bot, alice: Person) -> None:
     await alice.expect_message(containing="Step 2")
     await alice.send_venue(31.2068, 121.4271, "Xinhua Road 321", "Lane 5, back yard")
     await alice.expect_message(containing="Where: Xinhua Road 321, Lane 5, back yard")
+    await alice.expect_message(containing="Step 3")
     await alice.tap("💡 Lighting and safety")
     await alice.expect_message(containing="Step 4")
     await alice.tap("➡ Skip")
@@ -170,6 +173,7 @@ async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send("幸福路")
+    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("✖ 取消")  # the inline Cancel of the category question
     await resident.expect_message(containing="已取消这份报告")
@@ -202,6 +206,8 @@ async def test_a_long_history_still_fits_one_message(bot: Bot, resident: Person)
     await resident.send("/myreports")
     await resident.expect_message(containing="您的报告共 1 份")
     await resident.tap("R-000001 · 已解决")
+    photo = await resident.expect_message(containing="R-000001")
+    assert photo.photo
     detail = await resident.expect_message(containing="进展")
     assert len(detail.text) <= 4096
     assert detail.text.count("已解决") >= 2  # the status line and the last history line
@@ -220,10 +226,12 @@ async def test_every_step_can_go_back_one(bot: Bot, resident: Person) -> None:
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send_location(31.2069, 121.4273)
+    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("⬅ 上一步")  # the inline one on the category question
     await resident.expect_message(containing="第 2 步")
     await resident.send("幸福路12号楼后面")
+    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("🌳 绿化")
     await resident.expect_message(containing="第 4 步")

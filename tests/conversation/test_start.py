@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.sandbox import Person, Sandbox
+from botapi_sandbox import Person, Sandbox
 from storage.communities import CommunityIn, import_communities
 from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, onboard
@@ -55,6 +55,7 @@ async def test_community_list_is_paged_beyond_eight(
             ],
         )
     await alice.send("/start")
+    await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
     first = await alice.expect_message(containing="page 1 of 2")
     assert len(first.buttons()) == 9  # eight communities and "next"
@@ -68,8 +69,10 @@ async def test_community_list_is_paged_beyond_eight(
 
 async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
     await alice.send("/start")
+    await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
     await alice.expect_message(containing="Please choose your community")
+    await alice.expect_message(containing="send your location")
     await alice.tap("📍 Send my location", latitude=31.2291, longitude=121.4312)
     found = await alice.expect_message(containing="The nearest community is Caojiadu Community")
     assert "m away" in found.text
@@ -78,7 +81,10 @@ async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
 
 async def test_location_far_from_every_community_asks_for_the_list(bot: Bot, alice: Person) -> None:
     await alice.send("/start")
+    await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
+    await alice.expect_message(containing="Please choose your community")
+    await alice.expect_message(containing="send your location")
     await alice.tap("📍 Send my location", latitude=22.54, longitude=114.05)
     await alice.expect_message(containing="There is no community near you yet")
     await alice.expect_message(containing="Please choose your community")

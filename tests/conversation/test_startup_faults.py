@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.sandbox import Sandbox
+from botapi_sandbox import Sandbox
 from storage.db import upgrade
 from tests.conversation.test_process import ROOT, free_port, prepare_environment
 from tests.databases import postgres_base_url, sqlite_url
@@ -127,7 +127,7 @@ def test_a_malformed_database_port_is_named(tmp_path: Path) -> None:
 
 
 def test_a_malformed_api_port_is_named(tmp_path: Path) -> None:
-    env = database_env(sqlite_url(tmp_path))
+    env = database_env(sqlite_url(tmp_path / "test.sqlite3"))
     env["TELEGRAM_API_BASE_URL"] = "http://127.0.0.1:80x1"
     result = microspace_run(env, tmp_path)
     assert_one_line(result, naming="TELEGRAM_API_BASE_URL is invalid: the port", code=2)
@@ -136,7 +136,7 @@ def test_a_malformed_api_port_is_named(tmp_path: Path) -> None:
 @pytest.fixture
 def migrated(tmp_path: Path) -> str:
     """A database already at the newest schema, so the run prints no migration lines."""
-    url = sqlite_url(tmp_path)
+    url = sqlite_url(tmp_path / "test.sqlite3")
     upgrade(url)
     return url
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from benchmarks.units_of_work import UnitsOfWork, measure, report_conversation, summary
-from bot.sandbox import Person, make_photo
+from botapi_sandbox import Person, make_photo
 from tests.conversation.conftest import Bot
 
 #: Statements the same conversation ran before each update became one operation (commit
@@ -17,7 +17,8 @@ async def test_each_update_writes_in_one_unit_of_work_and_half_the_statements(
 ) -> None:
     counter = UnitsOfWork(bot.engine)
     try:
-        figures = await measure(resident, counter, report_conversation(make_photo(seed=1)))
+        steps = report_conversation(make_photo(seed=1))
+        figures = await measure(resident, counter, steps, bot.sandbox.settle)
     finally:
         counter.close()
     too_many_writes = {f.update: f.writes for f in figures if f.writes > 1}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.images import make_photo
+from botapi_sandbox.images import make_photo
 from storage.drafts import (
     MAX_PHOTOS,
     DraftError,

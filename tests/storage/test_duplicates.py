@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.images import make_photo
+from botapi_sandbox.images import make_photo
 from storage.drafts import add_photo, start_draft, submit_draft
 from storage.duplicates import likely_duplicates, open_reports_near
 from storage.lifecycle import transition

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 
-from bot.sandbox.images import make_photo
+from botapi_sandbox.images import make_photo
 from storage.media import NotAnImageError, phash_distance, store_photo
 
 

@@ -12,19 +12,19 @@ from storage import models  # noqa: F401
 from storage.db import downgrade, sync_url, upgrade
 
 
-def test_schema_matches_models(database_url: str) -> None:
-    engine = create_engine(sync_url(database_url))
+def test_schema_matches_models(fresh_database_url: str) -> None:
+    engine = create_engine(sync_url(fresh_database_url))
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
     assert diff == []
 
 
-def test_downgrade_to_base_and_up_again(database_url: str) -> None:
-    downgrade(database_url, "base")
-    engine = create_engine(sync_url(database_url))
+def test_downgrade_to_base_and_up_again(fresh_database_url: str) -> None:
+    downgrade(fresh_database_url, "base")
+    engine = create_engine(sync_url(fresh_database_url))
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-    upgrade(database_url)
+    upgrade(fresh_database_url)
     assert {"report", "report_event", "report_draft", "person"} <= set(
         inspect(engine).get_table_names()
     )

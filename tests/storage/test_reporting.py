@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.images import make_photo
+from botapi_sandbox.images import make_photo
 from storage.callers import CallerState, load_caller
 from storage.db import session_scope
 from storage.drafts import DraftError, add_photo

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .errors import bad_request
 from .faults import Faults
+from .files import FileStore
 from .html import plain_text
 from .models import (
     ApiCall,
@@ -20,35 +20,21 @@ from .models import (
     CallbackQueryRecord,
     EditRecord,
     Rejection,
-    StoredFile,
     StoredMessage,
     TranscriptLine,
 )
 
-__all__ = ["ChatState", "JsonDict", "SandboxState", "describe_markup"]
+__all__ = ["ChatState", "JsonDict", "SandboxState", "SettleHook", "describe_markup"]
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("botapi_sandbox")
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
 
-MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
 #: update types delivered when allowed_updates is empty / never set
 _NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_FILE_ID_PREFIX = {
-    "photo": "AgACAgIAAxkBAAI",
-    "document": "BQACAgIAAxkBAAI",
-    "sticker": "CAACAgIAAxkBAAI",
-    "voice": "AwACAgIAAxkBAAI",
-    "video": "BAACAgIAAxkBAAI",
-}
-_FOLDERS = {
-    "photo": ("photos", "jpg"),
-    "document": ("documents", "bin"),
-    "sticker": ("stickers", "webp"),
-    "voice": ("voice", "oga"),
-    "video": ("videos", "mp4"),
-}
+#: what :meth:`SandboxState.settle` awaits after the sandbox's own half
+SettleHook = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -93,18 +79,6 @@ def describe_markup(markup: JsonDict | None) -> str:
     return ""
 
 
-def _image_size(data: bytes | None) -> tuple[int, int]:
-    if data:
-        try:
-            from PIL import Image
-
-            with Image.open(io.BytesIO(data)) as image:
-                return int(image.width), int(image.height)
-        except Exception:  # noqa: BLE001 - anything unreadable gets a default size
-            pass
-    return 1280, 960
-
-
 class SandboxState:
     """State shared by the HTTP side (the bot) and the people side (the test)."""
 
@@ -132,9 +106,7 @@ class SandboxState:
         }
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, JsonDict] = {}
-        self.files: dict[str, StoredFile] = {}
-        self.files_by_path: dict[str, StoredFile] = {}
-        self.photo_sets: dict[str, list[JsonDict]] = {}
+        self.files = FileStore(token)
         self.calls: list[ApiCall] = []
         self.rejections: list[Rejection] = []
         self.edits: list[EditRecord] = []
@@ -152,11 +124,11 @@ class SandboxState:
         self.group_privacy = False
         self._next_update_id = 1
         self._seq = 0
-        self._file_counter = 0
         self._query_counter = 0
         self._group_counter = 0
         self._changed = asyncio.Event()
         self._stopping = False
+        self._settle_hooks: list[SettleHook] = []
         self.poll_generation = 0
 
     # -- time, ids, notification -------------------------------------------------------------
@@ -276,72 +248,6 @@ class SandboxState:
         data.pop("reply_to_message", None)
         return data
 
-    # -- files ------------------------------------------------------------------------------
-
-    def store_file(
-        self,
-        kind: str,
-        data: bytes | None,
-        *,
-        file_size: int | None = None,
-        mime_type: str | None = None,
-        file_name: str | None = None,
-        width: int | None = None,
-        height: int | None = None,
-    ) -> StoredFile:
-        self._file_counter += 1
-        n = self._file_counter
-        prefix = _FILE_ID_PREFIX.get(kind, "BQACAgIAAxkBAAI")
-        stored = StoredFile(
-            file_id=f"{prefix}{n:06d}sbx{len(self.token) % 97:02d}",
-            file_unique_id=f"AQAD{n:06d}",
-            kind=kind,
-            data=data,
-            file_size=file_size if file_size is not None else len(data or b""),
-            mime_type=mime_type,
-            file_name=file_name,
-            width=width,
-            height=height,
-        )
-        self.files[stored.file_id] = stored
-        return stored
-
-    def store_photo(self, data: bytes | None, *, file_size: int | None = None) -> list[JsonDict]:
-        """Store a photo; return its three PhotoSize objects (largest last)."""
-        width, height = _image_size(data)
-        sizes: list[JsonDict] = []
-        for side in (90, 320, None):
-            if side is None or max(width, height) <= side:
-                w, h = width, height
-            else:
-                scale = side / max(width, height)
-                w, h = max(1, round(width * scale)), max(1, round(height * scale))
-            stored = self.store_file(
-                "photo", data, file_size=file_size, mime_type="image/jpeg", width=w, height=h
-            )
-            sizes.append(
-                {
-                    "file_id": stored.file_id,
-                    "file_unique_id": stored.file_unique_id,
-                    "width": w,
-                    "height": h,
-                    "file_size": stored.file_size,
-                }
-            )
-        for size in sizes:
-            self.photo_sets[size["file_id"]] = sizes
-        return sizes
-
-    def file_path_for(self, stored: StoredFile) -> str:
-        if stored.file_path is None:
-            folder, ext = _FOLDERS.get(stored.kind, ("documents", "bin"))
-            if stored.file_name and "." in stored.file_name:
-                ext = stored.file_name.rsplit(".", 1)[1].lower()
-            number = int(stored.file_unique_id[4:])
-            stored.file_path = f"{folder}/file_{number}.{ext}"
-            self.files_by_path[stored.file_path] = stored
-        return stored.file_path
-
     # -- updates ----------------------------------------------------------------------------
 
     def queue_updates(self, items: list[tuple[str, JsonDict]]) -> list[JsonDict]:
@@ -360,16 +266,65 @@ class SandboxState:
         elif offset < 0:
             self.pending_updates = self.pending_updates[offset:]
 
-    def deliverable_updates(self, limit: int) -> list[JsonDict]:
+    def _wanted(self, update: JsonDict) -> bool:
+        """Whether the bot receives this update (its type, against ``allowed_updates``)."""
         allowed = set(self.allowed_updates or ())
+        kind = next(k for k in update if k != "update_id")
+        return kind in allowed if allowed else kind not in _NOT_DELIVERED_BY_DEFAULT
 
-        def wanted(update: JsonDict) -> bool:
-            kind = next(k for k in update if k != "update_id")
-            return kind in allowed if allowed else kind not in _NOT_DELIVERED_BY_DEFAULT
-
+    def deliverable_updates(self, limit: int) -> list[JsonDict]:
         # updates of types the bot did not ask for are never delivered
-        self.pending_updates = [u for u in self.pending_updates if wanted(u)]
+        self.pending_updates = [u for u in self.pending_updates if self._wanted(u)]
         return [json.loads(json.dumps(u)) for u in self.pending_updates[:limit]]
+
+    def unconfirmed_updates(self) -> list[JsonDict]:
+        """Queued updates the bot will receive but has not confirmed with a later offset."""
+        return [u for u in self.pending_updates if self._wanted(u)]
+
+    # -- the settle barrier -------------------------------------------------------------------
+
+    def on_settle(self, hook: SettleHook) -> Callable[[], None]:
+        """Add a step to :meth:`settle`; returns the function that removes it again."""
+        self._settle_hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self._settle_hooks:
+                self._settle_hooks.remove(hook)
+
+        return remove
+
+    async def settle(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has dealt with everything it was given so far.
+
+        The sandbox's half: every queued update the bot will receive is *confirmed*, i.e. a
+        getUpdates came whose offset is past it. A poller confirms an update only after it
+        took it in (python-telegram-bot's Updater puts a whole batch on the Application's
+        update queue before it asks again), so from then on the update is the bot's. That is
+        not "handled": PTB fetches the next batch while it still processes the last one. The
+        other half belongs to whoever runs the bot: each hook added with :meth:`on_settle` is
+        awaited in turn (the conversation tests join PTB's update queue, which returns once
+        every update was processed, error handlers included, and wait for the outbox to have
+        no row left to send). Without hooks, "settled" means only "fetched".
+
+        Raises :class:`AssertionError` when that does not happen within ``timeout`` seconds.
+        """
+        confirmed = await self.wait_for(
+            lambda: True if not self.unconfirmed_updates() else None, timeout
+        )
+        if confirmed is None:
+            left = self.unconfirmed_updates()
+            raise AssertionError(
+                f"the bot did not fetch {len(left)} queued update(s) within {timeout}s "
+                f"(ids {[u['update_id'] for u in left]}): is it polling?"
+            )
+        try:
+            async with asyncio.timeout(timeout):
+                for hook in list(self._settle_hooks):
+                    await hook()
+        except TimeoutError:
+            raise AssertionError(
+                f"the bot fetched every update but did not settle within {timeout}s"
+            ) from None
 
     # -- transcript -------------------------------------------------------------------------
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import socket
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -20,29 +19,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .actors import Group, Person
+from .embedded import EmbeddedServer
 from .errors import ApiError, bad_request
 from .faults import is_send_method
 from .methods import METHODS, Params
 from .models import ApiCall, Rejection, UploadedFile
-from .people import Group, Person
 from .spec import ApiSpec, load_spec
 from .state import JsonDict, SandboxState
+from .validation import validate_request
 
 __all__ = ["DEFAULT_TOKEN", "Sandbox"]
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("botapi_sandbox")
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 _MAX_PART_SIZE = 64 * 1024 * 1024
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without signal handling: the sandbox lives inside someone else's event loop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
 
 
 def _json_top_level(value: object) -> object:
@@ -62,7 +55,6 @@ class Sandbox(SandboxState):
         token: str = DEFAULT_TOKEN,
         *,
         spec: ApiSpec | str | os.PathLike[str] | None = None,
-        validate: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
@@ -72,14 +64,8 @@ class Sandbox(SandboxState):
         super().__init__(
             token, clock=clock, bot_username=bot_username, bot_first_name=bot_first_name
         )
-        self.validate = validate
-        self.spec: ApiSpec | None
-        if isinstance(spec, ApiSpec):
-            self.spec = spec
-        elif spec is not None or validate:
-            self.spec = load_spec(spec)
-        else:
-            self.spec = None
+        #: every request is checked against this reference; there is no unchecked mode
+        self.spec: ApiSpec = spec if isinstance(spec, ApiSpec) else load_spec(spec)
         self.host = host
         self._requested_port = port
         self.port: int | None = None
@@ -87,7 +73,7 @@ class Sandbox(SandboxState):
         self.response_problems: list[str] = []
         self._people: dict[int, Person] = {}
         self._groups: dict[int, Group] = {}
-        self._server: _EmbeddedServer | None = None
+        self._server: EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
         self.app = Starlette(
             routes=[
@@ -141,7 +127,7 @@ class Sandbox(SandboxState):
             timeout_keep_alive=120,
             timeout_graceful_shutdown=3,
         )
-        self._server = _EmbeddedServer(config)
+        self._server = EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="bot-sandbox")
         while not self._server.started:
             if self._task.done():
@@ -161,7 +147,7 @@ class Sandbox(SandboxState):
             return
         self._stopping = True
         self.notify()
-        self._server.should_exit = True
+        self._server.request_exit()
         try:
             async with asyncio.timeout(5):
                 await asyncio.shield(self._task)
@@ -280,21 +266,17 @@ class Sandbox(SandboxState):
 
     async def dispatch(self, method_name: str, raw: dict[str, object]) -> tuple[int, JsonDict]:
         """Validate and execute one Bot API call; return (HTTP status, response body)."""
-        method_spec = self.spec.find_method(method_name) if self.spec is not None else None
-        implementation = METHODS.get(method_name.lower())
-        if method_spec is not None:
-            canonical = method_spec.name
-        elif implementation is not None and self.spec is None:
-            canonical = implementation[0]
-        else:
+        method_spec = self.spec.find_method(method_name)
+        if method_spec is None:
             error = ApiError(404, "Not Found")
             self._finish(method_name, dict(raw), error, None)
             return error.http_status, error.payload()
+        canonical = method_spec.name
+        implementation = METHODS.get(canonical.lower())
         params: dict[str, Any] = dict(raw)
         chat_id: int | None = None
         try:
-            if self.validate and method_spec is not None and self.spec is not None:
-                params = self.spec.validate(method_spec, raw)
+            params = validate_request(self.spec, method_spec, raw)
             if implementation is None:
                 raise bad_request("method not implemented by the sandbox")
             p = Params(params, {k: v for k, v in raw.items() if isinstance(v, UploadedFile)})
@@ -304,11 +286,10 @@ class Sandbox(SandboxState):
             self._finish(canonical, params, error, chat_id)
             return error.http_status, error.payload()
         self.calls.append(ApiCall(canonical, params, True))
-        if self.validate and method_spec is not None and self.spec is not None:
-            problems = self.spec.check_result(method_spec.returns, result)
-            if problems:  # the sandbox itself answered unrealistically
-                log.error("Bot API sandbox answered %s unrealistically: %s", canonical, problems)
-                self.response_problems.extend(f"{canonical}: {p}" for p in problems)
+        problems = self.spec.check_result(method_spec.returns, result)
+        if problems:  # the sandbox itself answered unrealistically
+            log.error("Bot API sandbox answered %s unrealistically: %s", canonical, problems)
+            self.response_problems.extend(f"{canonical}: {p}" for p in problems)
         return 200, {"ok": True, "result": result}
 
     def _injected_faults(self, method: str, p: Params) -> int | None:
@@ -391,7 +372,7 @@ class Sandbox(SandboxState):
             return JSONResponse(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
             )
-        stored = self.files_by_path.get(str(request.path_params["file_path"]))
+        stored = self.files.by_path(str(request.path_params["file_path"]))
         if stored is None or stored.data is None:
             return JSONResponse(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404
