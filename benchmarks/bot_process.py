@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
 import os
@@ -142,7 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    asyncio.run(serve(parse_args(argv)))
+    args = parse_args(argv)
+    # For finding where the CPU goes, not for figures: cProfile slows the bot down.
+    profile_to = os.environ.get("MICROSPACE_BENCH_PROFILE")
+    if not profile_to:
+        asyncio.run(serve(args))
+        return 0
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, serve(args))
+    profiler.dump_stats(f"{profile_to}.{args.bot}.{os.getpid()}")
     return 0
 
 
