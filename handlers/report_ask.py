@@ -125,8 +125,7 @@ async def send_review(
     locale, draft, review = caller.locale, view.draft, view.review
 
     def caption_with(description_chars: int) -> str:
-        text = lead + "\n\n" if lead else ""
-        text += t(
+        card = t(
             locale,
             "report.review",
             photos=view.photos,
@@ -138,6 +137,7 @@ async def send_review(
             else t(locale, "report.no_community"),
             outside_area=draft.outside_area,
         )
+        text = paragraphs(lead, card)
         if review.nearby:
             refs = [format_ref(r.id or 0) for r in review.nearby]
             text += "\n\n" + t(locale, "report.nearby", refs=refs)

@@ -172,13 +172,11 @@ async def on_where_step(update: Update, context: CustomContext, caller: Caller) 
         await refused(update, context, caller, exc)
         return
     locale, view = caller.locale, placed.view
-    outside = t(locale, "report.outside_area") if placed.outside_area else ""
+    saved = t(locale, "report.place_saved", place=place_label(locale, view.draft))
     if view.step is ReportStep.REVIEW:  # an edit of the place: the card shows where
-        lead = outside
-    else:
-        lead = t(locale, "report.place_saved", place=place_label(locale, view.draft))
-        lead += "\n" + outside if outside else ""
-    await ask(update, context, caller, view, lead=lead)
+        saved = ""
+    outside = t(locale, "report.outside_area") if placed.outside_area else ""
+    await ask(update, context, caller, view, lead="\n".join(p for p in (saved, outside) if p))
 
 
 async def on_category_step(update: Update, context: CustomContext, caller: Caller) -> None:

@@ -122,8 +122,10 @@ async def start(update: Update, context: CustomContext) -> None:
 
 
 async def on_language(update: Update, context: CustomContext) -> None:
-    """`lang:<locale>`: the language chosen; then the community, if there is none yet, else
-    the menu in that language. A new message: the menu's keyboard cannot come by an edit."""
+    """`lang:<locale>`: the language chosen; then, in one new message, the community list if
+    there is no community yet, else the menu and its keyboard in that language (a keyboard
+    cannot come by an edit). The language question keeps its buttons: choosing again is
+    harmless."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)

@@ -105,6 +105,13 @@ async def test_location_outside_every_community(bot: Bot, resident: Person) -> N
     await resident.tap("➡ 跳过")
     review = await resident.expect_message(containing="请确认您的报告")
     assert "范围外" in review.text
+    await resident.tap("✏ 修改")
+    await resident.expect_edit()
+    await resident.tap("地点")
+    await resident.expect_message(containing="第 2 步")
+    await resident.send_location(39.9050, 116.4080)  # still far away
+    review = await resident.expect_message(containing="请确认您的报告")
+    assert review.text.startswith("这个位置不在已开通的社区范围内"), "the note, on the card"
     await resident.tap("✅ 确认提交")
     await resident.expect_message(containing="R-000001")
     async with bot.session() as session:
