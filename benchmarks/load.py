@@ -130,12 +130,12 @@ def report_steps(photo: bytes, latitude: float, longitude: float) -> list[Step]:
     """Onboarding in Chinese and one report, as in tests/conversation/test_report_flow.py."""
     return [
         Step("start", _send("/start"), "请选择语言"),
-        Step("language", _tap("✓ 中文"), "请选择您所在的社区", after=("发送位置",)),
+        Step("language", _tap("✓ 中文"), "请选择您所在的社区"),
         Step("community", _tap("新华路社区"), "社区："),
         Step("report", _tap("📷 报告角落问题"), "第 1 步"),
         Step("photo", _photo(photo), "已收到 1 张照片"),
         Step("photos_done", _tap("➡ 照片好了，下一步"), "第 2 步"),
-        Step("location", _location(latitude, longitude), "第 3 步", before=("📍 地点：",)),
+        Step("location", _location(latitude, longitude), "第 3 步"),
         Step("category", _tap("🗑 垃圾与杂物堆放"), "第 4 步"),
         Step("skip_words", _tap("➡ 跳过"), "请确认您的报告"),
         Step("confirm", _tap("✅ 确认提交"), "R-"),

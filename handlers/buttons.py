@@ -117,6 +117,21 @@ class CommunityPage:
 
 
 @dataclass(frozen=True)
+class CommunityByPin:
+    """`comloc`: find the community from a shared location instead of the list."""
+
+    pattern: ClassVar[re.Pattern[str]] = _pattern("comloc")
+
+    def encode(self) -> str:
+        return "comloc"
+
+    @classmethod
+    def parse(cls, data: str) -> CommunityByPin:
+        _fields(cls.pattern, data)
+        return cls()
+
+
+@dataclass(frozen=True)
 class MyReportsPage:
     """`my:<page>` of /myreports."""
 

@@ -74,6 +74,12 @@ def t(locale: str, key: str, /, **params: object) -> str:
     return prompts.render(key, locale, **params)
 
 
+def paragraphs(*parts: str) -> str:
+    """Messages folded into one (a confirmation and the next question): one request, not
+    two (issue 11: at most one paced Bot API request per update)."""
+    return "\n\n".join(part for part in parts if part)
+
+
 def plain(locale: str, key: str, /, **params: object) -> str:
     """A prompt as plain text, for what Telegram does not parse: button labels and the
     answer to a button press."""

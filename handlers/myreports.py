@@ -23,6 +23,7 @@ from handlers.common import (
     t,
 )
 from handlers.context import CustomContext
+from handlers.report_ask import CAPTION_LIMIT
 from handlers.start import menu_filter
 from storage.models import ReportEvent, format_ref
 from storage.residents import MyReport as MyReportRead
@@ -114,6 +115,8 @@ async def show_report(update: Update, context: CustomContext) -> None:
 async def _send_detail(
     update: Update, context: CustomContext, caller: Caller, mine: MyReportRead
 ) -> None:
+    """The first photo with the report and its history as the caption; when they are too
+    long for a caption (1024 characters), the photo and then the text."""
     locale, message = caller.locale, message_of(update)
     report, photos, events = mine.report, mine.photos, mine.events
     detail = t(
@@ -141,11 +144,15 @@ async def _send_detail(
         return detail + "\n\n" + "\n".join(history)
 
     text = fit(text_with, TEXT_LIMIT, start=NOTE_CHARS)
-    if photos:
+    if not photos:
+        await message.reply_text(text)
+    elif len(text) <= CAPTION_LIMIT:  # one message (issue 11: one paced request)
+        await message.reply_photo(photo_source(context, photos[0]), caption=text)
+    else:  # a long history: the photo, then all of it
         await message.reply_photo(
             photo_source(context, photos[0]), caption=format_ref(report.id or 0)
         )
-    await message.reply_text(text)
+        await message.reply_text(text)
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

@@ -35,9 +35,9 @@ async def on_rating(update: Update, context: CustomContext) -> None:
     await query.answer()
     message = update.effective_message
     assert message is not None
-    await message.edit_reply_markup(reply_markup=None)
     key = "rating.thanks" if report.status == ReportStatus.CLOSED else "rating.reopened"
-    await message.reply_text(t(caller.locale, key, ref=format_ref(report_id)))
+    # the question becomes its answer, without its buttons: one request (issue 11)
+    await message.edit_text(t(caller.locale, key, ref=format_ref(report_id)))
     context.bot_data.services.wake_outbox()
 
 

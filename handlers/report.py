@@ -18,6 +18,7 @@ from handlers.report_ask import ask, refused
 from handlers.report_review import on_cancel, on_category, on_draft_button, on_edit, on_me_too
 from handlers.report_steps import (
     is_image,
+    on_category_step,
     on_description_step,
     on_photos_step,
     on_where_step,
@@ -35,14 +36,16 @@ async def begin(update: Update, context: CustomContext) -> None:
     """/report or the menu button: start a draft, or continue the unfinished one."""
     opened = await _open(update, context, await load_caller(update, context))
     if opened is not None:
-        await ask(update, context, *opened)
+        caller, view, resumed = opened
+        lead = t(caller.locale, "report.resume") if resumed else ""
+        await ask(update, context, caller, view, lead=lead)
 
 
 async def _open(
     update: Update, context: CustomContext, caller: Caller
-) -> tuple[Caller, DraftView] | None:
-    """The caller with their draft, new or resumed, and its step; None (with a reply) when
-    they may not start one."""
+) -> tuple[Caller, DraftView, bool] | None:
+    """The caller with their draft, new or resumed (True), and its step; None (with a reply)
+    when they may not start one."""
     try:
         async with context.session() as session:
             opened = await open_draft(
@@ -53,15 +56,17 @@ async def _open(
             )
     except DraftError as exc:
         if exc.code == "need_community":
-            await message_of(update).reply_text(t(caller.locale, "report.need_community"))
-            await ask_community(update, context, caller)
+            await ask_community(update, context, caller, lead=_need_community(caller))
         else:
             await refused(update, context, caller, exc)
         return None
-    if opened.resumed:
-        await message_of(update).reply_text(t(caller.locale, "report.resume"))
     view = opened.view
-    return remember(context, caller.state.with_draft(view.draft, view.photos)), view
+    caller = remember(context, caller.state.with_draft(view.draft, view.photos))
+    return caller, view, opened.resumed
+
+
+def _need_community(caller: Caller) -> str:
+    return t(caller.locale, "report.need_community")
 
 
 async def on_message(update: Update, context: CustomContext) -> None:
@@ -82,9 +87,11 @@ async def on_message(update: Update, context: CustomContext) -> None:
         await on_photos_step(update, context, caller)
     elif step is ReportStep.WHERE:
         await on_where_step(update, context, caller)
+    elif step is ReportStep.CATEGORY:
+        await on_category_step(update, context, caller)
     elif step is ReportStep.DESCRIPTION:
         await on_description_step(update, context, caller)
-    else:  # CATEGORY and REVIEW are answered with the inline buttons
+    else:  # the review card is answered with its inline buttons
         await message.reply_text(t(caller.locale, "report.use_buttons"))
 
 
@@ -93,8 +100,7 @@ async def _without_draft(update: Update, context: CustomContext, caller: Caller)
     if message.location is not None:
         await community_by_location(update, context, caller)
     elif caller.person.community_id is None:
-        await message.reply_text(t(caller.locale, "report.need_community"))
-        await ask_community(update, context, caller)
+        await ask_community(update, context, caller, lead=_need_community(caller))
     elif message.photo or (message.document and is_image(message)):
         opened = await _open(update, context, caller)  # a photo starts a report
         if opened is not None:

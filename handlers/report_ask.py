@@ -1,15 +1,22 @@
 """The report conversation's words: the question of each step, the review card, and what
-each refusal of `storage.reporting` means to the resident. Rendering only: no storage call."""
+each refusal of `storage.reporting` means to the resident. Rendering only: no storage call.
+
+Every question is one message; what the resident's last answer did (the place saved, the
+draft resumed) is its first paragraph, the `lead`, not a message of its own (issue 11: at
+most one paced Bot API request per update, tests/conversation/test_paced_requests.py).
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
+import prompts
 from handlers.buttons import (
     EDITABLE,
     DraftAction,
     DraftButton,
-    DraftCategory,
     DraftEdit,
     DraftMeToo,
 )
@@ -20,6 +27,7 @@ from handlers.common import (
     inline,
     menu_keyboard,
     message_of,
+    paragraphs,
     photo_source,
     place_label,
     plain,
@@ -38,42 +46,57 @@ CAPTION_LIMIT = 1024  # Telegram's caption limit, after entity parsing
 REVIEW_DESCRIPTION_CHARS = 600  # the words shown on the review card, at most
 
 
-async def ask(update: Update, context: CustomContext, caller: Caller, view: DraftView) -> None:
-    """Ask the question of the draft's current step (one question at a time)."""
-    locale, message, draft_id = caller.locale, message_of(update), view.draft.id or 0
+async def ask(
+    update: Update, context: CustomContext, caller: Caller, view: DraftView, *, lead: str = ""
+) -> None:
+    """Ask the question of the draft's current step (one question at a time), after `lead`."""
+    locale, message = caller.locale, message_of(update)
     cancel, back = plain(locale, "buttons.cancel"), plain(locale, "buttons.back_step")
     if view.step is ReportStep.PHOTOS:
         if view.photos:
-            await send_photo_count(message, locale, view.photos)
+            await send_photo_count(message, locale, view.photos, lead=lead)
         else:
             await message.reply_text(
-                t(locale, "report.ask_photos", max=MAX_PHOTOS),
+                paragraphs(lead, t(locale, "report.ask_photos", max=MAX_PHOTOS)),
                 reply_markup=reply_keyboard([[cancel]]),
             )
     elif view.step is ReportStep.WHERE:
         share = KeyboardButton(plain(locale, "buttons.share_location"), request_location=True)
         await message.reply_text(
-            t(locale, "report.ask_place"), reply_markup=reply_keyboard([[share], [back, cancel]])
+            paragraphs(lead, t(locale, "report.ask_place")),
+            reply_markup=reply_keyboard([[share], [back, cancel]]),
         )
     elif view.step is ReportStep.CATEGORY:
-        rows = [
-            [(plain(locale, f"category.{c.value}"), DraftCategory(draft_id, c).encode())]
-            for c in Category
-        ]
-        rows.append(
-            [
-                (back, DraftButton(draft_id, DraftAction.PREVIOUS).encode()),
-                (cancel, DraftButton(draft_id, DraftAction.CANCEL).encode()),
-            ]
+        await message.reply_text(
+            paragraphs(lead, t(locale, "report.ask_category")),
+            reply_markup=category_keyboard(locale),
         )
-        await message.reply_text(t(locale, "report.ask_category"), reply_markup=inline(rows))
     elif view.step is ReportStep.DESCRIPTION:
         await message.reply_text(
-            t(locale, "report.ask_description", max=MAX_WORDS),
+            paragraphs(lead, t(locale, "report.ask_description", max=MAX_WORDS)),
             reply_markup=reply_keyboard([[plain(locale, "buttons.skip")], [back, cancel]]),
         )
     else:
-        await send_review(update, context, caller, view)
+        await send_review(update, context, caller, view, lead=lead)
+
+
+def category_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    """The categories as big reply-keyboard buttons, one a row, then back and cancel: a
+    message with a reply keyboard also replaces the place step's (its location button)."""
+    rows: list[list[str]] = [[plain(locale, f"category.{c.value}")] for c in Category]
+    rows.append([plain(locale, "buttons.back_step"), plain(locale, "buttons.cancel")])
+    return reply_keyboard(rows)
+
+
+@cache
+def _category_labels() -> dict[str, Category]:
+    return {plain(locale, f"category.{c.value}"): c for locale in prompts.LOCALES for c in Category}
+
+
+def category_of(text: str) -> Category | None:
+    """The category whose button label `text` is, in any locale (a reply keyboard sends
+    the label), or None."""
+    return _category_labels().get(text)
 
 
 def photo_count_text(locale: str, count: int) -> str:
@@ -86,21 +109,23 @@ def photo_count_keyboard(locale: str) -> ReplyKeyboardMarkup:
     )
 
 
-async def send_photo_count(message: Message, locale: str, count: int) -> None:
+async def send_photo_count(message: Message, locale: str, count: int, *, lead: str = "") -> None:
     await message.reply_text(
-        photo_count_text(locale, count), reply_markup=photo_count_keyboard(locale)
+        paragraphs(lead, photo_count_text(locale, count)),
+        reply_markup=photo_count_keyboard(locale),
     )
 
 
 async def send_review(
-    update: Update, context: CustomContext, caller: Caller, view: DraftView
+    update: Update, context: CustomContext, caller: Caller, view: DraftView, *, lead: str = ""
 ) -> None:
-    """The first photo, what the report says, nearby reports to follow instead, the buttons."""
+    """The first photo, what the report says, nearby reports to follow instead, the buttons;
+    `lead` first, in the caption."""
     assert view.review is not None
     locale, draft, review = caller.locale, view.draft, view.review
 
     def caption_with(description_chars: int) -> str:
-        text = t(
+        card = t(
             locale,
             "report.review",
             photos=view.photos,
@@ -112,6 +137,7 @@ async def send_review(
             else t(locale, "report.no_community"),
             outside_area=draft.outside_area,
         )
+        text = paragraphs(lead, card)
         if review.nearby:
             refs = [format_ref(r.id or 0) for r in review.nearby]
             text += "\n\n" + t(locale, "report.nearby", refs=refs)

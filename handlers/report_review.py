@@ -1,6 +1,13 @@
-"""The report conversation's inline buttons: category, back, cancel, and the review card
-(confirm, edit, "me too"). Whether a button still fits the draft is for storage to say
-(`storage.reporting.fits`); a button that does not has expired."""
+"""The report conversation's inline buttons: the review card (confirm, edit, "me too",
+cancel), and the category question's buttons of before its reply keyboard (a draft outlives
+a deploy). Whether a button still fits the draft is for storage to say
+(`storage.reporting.fits`); a button that does not has expired.
+
+A tap is answered by one message or one edit (issue 11, tests/conversation/
+test_paced_requests.py): the tapped message keeps its buttons when the answer is a new
+message, and those buttons answer as expired once the step has moved on
+(tests/conversation/test_bad_input.py).
+"""
 
 from __future__ import annotations
 
@@ -45,7 +52,6 @@ async def on_cancel(update: Update, context: CustomContext) -> None:
         return
     if update.callback_query is not None:
         await update.callback_query.answer()
-        await clear_buttons(update)
     if cancelled.unused is None:
         await message.reply_text(
             t(locale, "common.nothing_to_cancel"), reply_markup=menu_keyboard(locale)
@@ -54,12 +60,6 @@ async def on_cancel(update: Update, context: CustomContext) -> None:
     for path in cancelled.unused:
         delete_file(context.config.media_dir, path)
     await message.reply_text(t(locale, "report.cancelled"), reply_markup=menu_keyboard(locale))
-
-
-async def clear_buttons(update: Update) -> None:
-    message = message_of(update)
-    if message.reply_markup is not None:
-        await message.edit_reply_markup(reply_markup=None)
 
 
 async def on_draft_button(update: Update, context: CustomContext) -> None:
@@ -82,7 +82,7 @@ async def on_draft_button(update: Update, context: CustomContext) -> None:
 
 
 async def _previous(update: Update, context: CustomContext, draft_id: int) -> None:
-    """The category question's "back": the place again."""
+    """The inline "back" of a category question sent before its reply keyboard: the place."""
     caller = await load_caller(update, context)
     try:
         async with context.session() as session:
@@ -94,12 +94,12 @@ async def _previous(update: Update, context: CustomContext, draft_id: int) -> No
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await clear_buttons(update)
     await ask(update, context, caller, view)
 
 
 async def on_category(update: Update, context: CustomContext) -> None:
-    """`d:<draft id>:cat:<category>`, on the category question."""
+    """`d:<draft id>:cat:<category>`, on a category question sent before its reply keyboard
+    (report_steps.on_category_step takes the labels now)."""
     caller = await load_caller(update, context)
     button = DraftCategory.parse(pressed(update))
     try:
@@ -116,8 +116,6 @@ async def on_category(update: Update, context: CustomContext) -> None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    label = t(caller.locale, f"category.{button.category.value}")
-    await message_of(update).edit_text(t(caller.locale, "report.category_chosen", category=label))
     await ask(update, context, caller, view)
 
 
@@ -170,7 +168,6 @@ async def on_edit(update: Update, context: CustomContext) -> None:
         delete_file(context.config.media_dir, path)
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await clear_buttons(update)
     await ask(update, context, caller, view)
 
 
@@ -194,7 +191,6 @@ async def on_me_too(update: Update, context: CustomContext) -> None:
         delete_file(context.config.media_dir, path)
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await clear_buttons(update)
     await message_of(update).reply_text(
         t(caller.locale, "report.following", ref=format_ref(button.report_id)),
         reply_markup=menu_keyboard(caller.locale),
@@ -219,5 +215,4 @@ async def _confirm(update: Update, context: CustomContext, draft_id: int) -> Non
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await clear_buttons(update)
     await receipt(update, context, caller, filed.report_id)

@@ -1,4 +1,5 @@
-"""The report conversation's typed steps: photos (and albums), the place, the words.
+"""The report conversation's typed steps: photos (and albums), the place, the category (a
+label of its reply keyboard), the words.
 
 Each message is one operation of `storage.reporting` in one unit of work; a photo is
 downloaded and stored before it, outside any transaction.
@@ -12,19 +13,12 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 import prompts
-from handlers.common import (
-    Caller,
-    load_caller,
-    message_of,
-    place_label,
-    plain,
-    remember,
-    reply_keyboard,
-    t,
-)
+from handlers.common import Caller, load_caller, message_of, place_label, remember, t
 from handlers.context import CustomContext
 from handlers.report_ask import (
     ask,
+    category_keyboard,
+    category_of,
     photo_count_keyboard,
     photo_count_text,
     refused,
@@ -34,7 +28,14 @@ from storage.callers import load_caller as read_caller
 from storage.drafts import MAX_PHOTOS, DraftError, add_photo
 from storage.media import NotAnImageError, StoredPhoto, delete_file, store_photo
 from storage.models import ReportStep
-from storage.reporting import answer_description, answer_place, go_back, photos_done
+from storage.reporting import (
+    DraftView,
+    answer_category,
+    answer_description,
+    answer_place,
+    go_back,
+    photos_done,
+)
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
 
@@ -170,19 +171,49 @@ async def on_where_step(update: Update, context: CustomContext, caller: Caller) 
     except DraftError as exc:
         await refused(update, context, caller, exc)
         return
-    locale = caller.locale
-    text = t(locale, "report.place_saved", place=place_label(locale, placed.view.draft))
-    if placed.outside_area:
-        text += "\n" + t(locale, "report.outside_area")
-    cancel = plain(locale, "buttons.cancel")
-    await message.reply_text(text, reply_markup=reply_keyboard([[cancel]]))
-    await ask(update, context, caller, placed.view)
+    locale, view = caller.locale, placed.view
+    saved = t(locale, "report.place_saved", place=place_label(locale, view.draft))
+    if view.step is ReportStep.REVIEW:  # an edit of the place: the card shows where
+        saved = ""
+    outside = t(locale, "report.outside_area") if placed.outside_area else ""
+    await ask(update, context, caller, view, lead="\n".join(p for p in (saved, outside) if p))
+
+
+async def on_category_step(update: Update, context: CustomContext, caller: Caller) -> None:
+    """A label of the category keyboard (in either language); anything else gets the
+    keyboard again."""
+    message, locale = message_of(update), caller.locale
+    category = category_of(message.text or "")
+    if category is None:
+        await message.reply_text(
+            t(locale, "report.choose_category"), reply_markup=category_keyboard(locale)
+        )
+        return
+    assert caller.draft is not None
+    try:
+        async with context.session() as session:
+            view = await answer_category(
+                session,
+                caller=caller.state,
+                draft_id=caller.draft.id or 0,
+                category=category,
+                now=context.now(),
+            )
+    except DraftError as exc:
+        await refused(update, context, caller, exc)
+        return
+    await ask(update, context, caller, view)
 
 
 async def on_description_step(update: Update, context: CustomContext, caller: Caller) -> None:
     message = message_of(update)
     if message.text and prompts.matches_button(message.text, "buttons.skip"):
         text = ""
+    elif message.text and category_of(message.text) is not None:
+        # a second tap on the category keyboard, sent before it was replaced: not words
+        assert caller.draft is not None
+        await ask(update, context, caller, DraftView(caller.draft, caller.state.draft_photos, None))
+        return
     elif message.text is not None:
         text = message.text
     else:

@@ -1,4 +1,9 @@
-"""First contact and settings: /start, language, community (by list or by location), menu, help."""
+"""First contact and settings: /start, language, community (by list or by location), menu, help.
+
+Each update is answered with one message or one edit (issue 11: at most one paced Bot API
+request per update, tests/conversation/test_paced_requests.py): a confirmation is the first
+paragraph of the next question, and a tapped list is left as it is rather than edited.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from telegram import KeyboardButton, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 import prompts
-from handlers.buttons import ChooseCommunity, CommunityPage, Language, on, pressed
+from handlers.buttons import ChooseCommunity, CommunityByPin, CommunityPage, Language, on, pressed
 from handlers.common import (
     PAGE_SIZE,
     Caller,
@@ -17,6 +22,7 @@ from handlers.common import (
     menu_keyboard,
     message_of,
     nav_row,
+    paragraphs,
     plain,
     remember,
     reply_keyboard,
@@ -34,9 +40,10 @@ from storage.residents import (
 )
 
 
-async def send_menu(update: Update, caller: Caller) -> None:
+async def send_menu(update: Update, caller: Caller, *, lead: str = "") -> None:
+    """The main menu and its keyboard, after `lead` (what the update did)."""
     await message_of(update).reply_text(
-        t(caller.locale, "common.menu", community=community_label(caller)),
+        paragraphs(lead, t(caller.locale, "common.menu", community=community_label(caller))),
         reply_markup=menu_keyboard(caller.locale),
     )
 
@@ -57,20 +64,33 @@ async def ask_language(update: Update, caller: Caller) -> None:
 
 
 async def ask_community(
-    update: Update, context: CustomContext, caller: Caller, *, page: int = 1, edit: bool = False
+    update: Update,
+    context: CustomContext,
+    caller: Caller,
+    *,
+    page: int = 1,
+    edit: bool = False,
+    lead: str = "",
 ) -> None:
-    """The paged community list, with a reply button to share a location instead."""
+    """The paged community list, after `lead`."""
     async with context.session() as session:
         listed = await communities_page(session, page=page, size=PAGE_SIZE)
-    await show_communities(update, caller, listed, edit=edit)
+    await show_communities(update, caller, listed, edit=edit, lead=lead)
 
 
 async def show_communities(
-    update: Update, caller: Caller, listed: Page[Community], *, edit: bool = False
+    update: Update,
+    caller: Caller,
+    listed: Page[Community],
+    *,
+    edit: bool = False,
+    lead: str = "",
 ) -> None:
+    """The list as inline buttons, with one more to find the community from a location
+    instead (a request_location button needs a reply keyboard: a message of its own)."""
     locale, message = caller.locale, message_of(update)
     if listed.total == 0:
-        await message.reply_text(t(locale, "start.no_communities"))
+        await message.reply_text(paragraphs(lead, t(locale, "start.no_communities")))
         return
     rows = [
         [(community_name(c, locale), ChooseCommunity(c.id or 0).encode())] for c in listed.items
@@ -80,15 +100,12 @@ async def show_communities(
     )
     if nav:
         rows.append(nav)
+    rows.append([(plain(locale, "buttons.find_by_location"), CommunityByPin().encode())])
     text = t(locale, "start.choose_community", page=listed.page, pages=listed.pages)
     if edit and update.callback_query is not None:
         await message.edit_text(text, reply_markup=inline(rows))
         return
-    location_button = KeyboardButton(plain(locale, "buttons.share_location"), request_location=True)
-    await message.reply_text(text, reply_markup=inline(rows))
-    await message.reply_text(
-        t(locale, "start.share_location_hint"), reply_markup=reply_keyboard([[location_button]])
-    )
+    await message.reply_text(paragraphs(lead, text), reply_markup=inline(rows))
 
 
 async def start(update: Update, context: CustomContext) -> None:
@@ -99,14 +116,16 @@ async def start(update: Update, context: CustomContext) -> None:
     if caller.person.community_id is None:
         await ask_community(update, context, caller)
         return
-    await message_of(update).reply_text(
-        t(caller.locale, "start.welcome", name=caller.person.first_name)
+    await send_menu(
+        update, caller, lead=t(caller.locale, "start.welcome", name=caller.person.first_name)
     )
-    await send_menu(update, caller)
 
 
 async def on_language(update: Update, context: CustomContext) -> None:
-    """`lang:<locale>`: the language chosen; then the community, if there is none yet."""
+    """`lang:<locale>`: the language chosen; then, in one new message, the community list if
+    there is no community yet, else the menu and its keyboard in that language (a keyboard
+    cannot come by an edit). The language question keeps its buttons: choosing again is
+    harmless."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
@@ -120,11 +139,11 @@ async def on_language(update: Update, context: CustomContext) -> None:
         )
     caller = remember(context, state)
     await query.answer()
-    await message_of(update).edit_text(t(locale, "start.language_set"))
+    done = t(locale, "start.language_set")
     if listed is not None:
-        await show_communities(update, caller, listed)
+        await show_communities(update, caller, listed, lead=done)
     else:
-        await send_menu(update, caller)
+        await send_menu(update, caller, lead=done)
 
 
 async def on_community_page(update: Update, context: CustomContext) -> None:
@@ -137,7 +156,8 @@ async def on_community_page(update: Update, context: CustomContext) -> None:
 
 
 async def on_community(update: Update, context: CustomContext) -> None:
-    """`com:<community id>`: the community chosen from the list."""
+    """`com:<community id>`: the community chosen from the list; the menu (it names the
+    community) comes as a new message, since its keyboard cannot come by an edit."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
@@ -149,9 +169,19 @@ async def on_community(update: Update, context: CustomContext) -> None:
         return
     caller = remember(context, state)
     await query.answer()
-    name = community_label(caller)
-    await message_of(update).edit_text(t(caller.locale, "start.community_set", name=name))
     await send_menu(update, caller)
+
+
+async def on_community_by_pin(update: Update, context: CustomContext) -> None:
+    """`comloc`: the button that asks for the location (a reply keyboard, so a message)."""
+    caller = await load_caller(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    locale = caller.locale
+    share = KeyboardButton(plain(locale, "buttons.share_location"), request_location=True)
+    await message_of(update).reply_text(
+        t(locale, "start.ask_location"), reply_markup=reply_keyboard([[share]])
+    )
 
 
 async def community_by_location(update: Update, context: CustomContext, caller: Caller) -> None:
@@ -168,19 +198,17 @@ async def community_by_location(update: Update, context: CustomContext, caller: 
             else None
         )
     if listed is not None:
-        await message_of(update).reply_text(t(caller.locale, "start.community_far"))
-        await show_communities(update, caller, listed)
+        far = t(caller.locale, "start.community_far")
+        await show_communities(update, caller, listed, lead=far)
         return
     caller = remember(context, state)
-    await message_of(update).reply_text(
-        t(
-            caller.locale,
-            "start.community_nearest",
-            name=community_label(caller),
-            distance=round(pin.distance_m),
-        )
+    nearest = t(
+        caller.locale,
+        "start.community_nearest",
+        name=community_label(caller),
+        distance=round(pin.distance_m),
     )
-    await send_menu(update, caller)
+    await send_menu(update, caller, lead=nearest)
 
 
 async def language_command(update: Update, context: CustomContext) -> None:
@@ -217,4 +245,5 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         on(Language, on_language),
         on(CommunityPage, on_community_page),
         on(ChooseCommunity, on_community),
+        on(CommunityByPin, on_community_by_pin),
     ]

@@ -166,13 +166,11 @@ async def onboard(person: Person, *, english: bool = False, community: str | Non
     if english:
         await person.tap("✓ English" if _is_english(person) else "English")
         await person.expect_message(containing="Please choose your community")
-        await person.expect_message(containing="send your location")
         await person.tap(community or "Xinhua Road Community")
         await person.expect_message(containing="Community:")
     else:
         await person.tap("中文" if _is_english(person) else "✓ 中文")
         await person.expect_message(containing="请选择您所在的社区")
-        await person.expect_message(containing="发送位置")
         await person.tap(community or "新华路社区")
         await person.expect_message(containing="社区：")
 

@@ -76,7 +76,6 @@ async def test_overlong_words_are_refused_and_the_draft_kept(bot: Bot, resident:
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send_location(31.2069, 121.4273)
-    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("🔧 设施损坏")
     await resident.expect_message(containing="第 4 步")
@@ -99,18 +98,51 @@ async def test_location_outside_every_community(bot: Bot, resident: Person) -> N
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send_location(39.9042, 116.4074)  # Beijing, far from every community
-    await resident.expect_message(containing="不在已开通的社区范围内")
-    await resident.expect_message(containing="第 3 步")
+    placed = await resident.expect_message(containing="不在已开通的社区范围内")
+    assert "第 3 步" in placed.text, "the place, the note and the next question: one message"
     await resident.tap("📌 其他")
     await resident.expect_message(containing="第 4 步")
     await resident.tap("➡ 跳过")
     review = await resident.expect_message(containing="请确认您的报告")
     assert "范围外" in review.text
+    await resident.tap("✏ 修改")
+    await resident.expect_edit()
+    await resident.tap("地点")
+    await resident.expect_message(containing="第 2 步")
+    await resident.send_location(39.9050, 116.4080)  # still far away
+    review = await resident.expect_message(containing="请确认您的报告")
+    assert review.text.startswith("这个位置不在已开通的社区范围内"), "the note, on the card"
     await resident.tap("✅ 确认提交")
     await resident.expect_message(containing="R-000001")
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
     assert report.outside_area
+
+
+async def test_the_category_step_takes_only_its_labels(bot: Bot, resident: Person) -> None:
+    """The categories are reply-keyboard buttons: a label is the answer (either language),
+    other text gets the keyboard again, and a second tap that arrives at the words step is
+    not taken as the words."""
+    await start_report(resident)
+    await resident.send_photo(make_photo(seed=1))
+    await resident.expect_message(containing="已收到 1 张照片")
+    await resident.tap("➡ 照片好了，下一步")
+    await resident.expect_message(containing="第 2 步")
+    await resident.send("幸福路")
+    question = await resident.expect_message(containing="第 3 步")
+    assert question.keyboard()[:2] == ["🗑 垃圾与杂物堆放", "🔧 设施损坏"]
+    assert question.keyboard()[-2:] == ["⬅ 上一步", "✖ 取消"]
+    await resident.send("垃圾")
+    again = await resident.expect_message(containing="请用下面的按钮选一个类别")
+    assert again.keyboard() == question.keyboard()
+    await resident.send("🔧 Broken facilities")  # the English label is understood too
+    await resident.expect_message(containing="第 4 步")
+    await resident.send("🔧 设施损坏")  # a second tap on the category keyboard
+    await resident.expect_message(containing="第 4 步")
+    await resident.tap("➡ 跳过")
+    review = await resident.expect_message(containing="请确认您的报告")
+    assert "🔧 设施损坏" in review.text
+    assert "📝" not in review.text, "the second tap is not taken as the words"
 
 
 async def test_stale_buttons_expire(bot: Bot, resident: Person) -> None:
@@ -125,9 +157,15 @@ async def test_stale_buttons_expire(bot: Bot, resident: Person) -> None:
     await resident.tap_data("d:1:cat:facilities", message=category_question)
     answer = await resident.expect_callback_answer()
     assert "按钮已失效" in (answer.text or "")
-    # The review card of the finished draft (its buttons are gone, so forge the same data):
-    # the report filed from it is named again, and nothing is filed twice.
-    await resident.tap_data("d:1:ok", message=review)
+    # The review card of the finished draft keeps its buttons (the receipt is a new message):
+    # its edit and cancel have expired, and its confirm names the report filed from it
+    # again; nothing is filed twice.
+    assert review.buttons() == ["✅ 确认提交", "✏ 修改", "✖ 取消"]
+    await resident.tap("✏ 修改", message=review)
+    assert "按钮已失效" in ((await resident.expect_callback_answer()).text or "")
+    await resident.tap("✖ 取消", message=review)
+    assert "按钮已失效" in ((await resident.expect_callback_answer()).text or "")
+    await resident.tap("✅ 确认提交", message=review)
     await resident.expect_message(containing="R-000001")
     async with bot.session() as session:
         assert len((await session.exec(select(Report))).all()) == 1
@@ -306,7 +344,6 @@ async def test_longest_place_and_words_still_fit_the_review_card(
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send("路" * 300)  # the longest address accepted
-    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("🔧 设施损坏")
     await resident.expect_message(containing="第 4 步")

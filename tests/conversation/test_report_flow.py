@@ -24,8 +24,8 @@ async def report_until_review(person: Person, *, photos: int = 1, words: str = "
     await person.tap("➡ 照片好了，下一步")
     await person.expect_message(containing="第 2 步")
     await person.send_location(31.2069, 121.4273)
-    await person.expect_message(containing="📍 地点：")
-    await person.expect_message(containing="第 3 步")
+    placed = await person.expect_message(containing="第 3 步")
+    assert placed.text.startswith("📍 地点：地图位置 31.2069, 121.4273\n\n"), "the place, then"
     await person.tap("🗑 垃圾与杂物堆放")
     await person.expect_message(containing="第 4 步")
     if words:
@@ -77,9 +77,9 @@ async def test_my_reports_lists_and_shows_history(bot: Bot, resident: Person) ->
     await resident.send("/myreports")
     await resident.expect_message(containing="您的报告共 1 份")
     await resident.tap("R-000001 · 已提交")
-    photo = await resident.expect_message(containing="R-000001")
-    assert photo.photo
     detail = await resident.expect_message(containing="进展")
+    assert detail.photo, "a short history is the photo's caption: one message"
+    assert detail.text.startswith("R-000001")
     assert "🗑 垃圾与杂物堆放" in detail.text
     assert "已提交" in detail.text
 
@@ -118,7 +118,6 @@ async def test_draft_survives_a_restart(bot: Bot, resident: Person) -> None:
     await resident.expect_message(containing="第 2 步")
     await bot.restart()
     await resident.send("幸福路12号楼后面")
-    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("🌳 绿化")
     await resident.expect_message(containing="第 4 步")
@@ -143,16 +142,19 @@ async def test_report_in_english_with_edit(bot: Bot, alice: Person) -> None:
     await alice.tap("➡ Done with photos")
     await alice.expect_message(containing="Step 2")
     await alice.send_venue(31.2068, 121.4271, "Xinhua Road 321", "Lane 5, back yard")
-    await alice.expect_message(containing="Where: Xinhua Road 321, Lane 5, back yard")
-    await alice.expect_message(containing="Step 3")
+    placed = await alice.expect_message(containing="Step 3")
+    assert placed.text.startswith("📍 Where: Xinhua Road 321, Lane 5, back yard\n\n")
     await alice.tap("💡 Lighting and safety")
     await alice.expect_message(containing="Step 4")
     await alice.tap("➡ Skip")
     await alice.expect_message(containing="Please check your report")
     await alice.tap("✏ Edit")
-    await alice.expect_edit()
+    choices = await alice.expect_edit()
     await alice.tap("Category")
     await alice.expect_message(containing="Step 3")
+    # the card keeps its choices (the question is a new message); they have expired
+    await alice.tap("Place", message=choices)
+    assert "expired" in ((await alice.expect_callback_answer()).text or "")
     await alice.tap("🌳 Greenery")
     review = await alice.expect_message(containing="Please check your report")
     assert "Greenery" in review.text
@@ -173,9 +175,8 @@ async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send("幸福路")
-    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
-    await resident.tap("✖ 取消")  # the inline Cancel of the category question
+    await resident.tap("✖ 取消")  # on the category question's keyboard
     await resident.expect_message(containing="已取消这份报告")
     await resident.send("/cancel")
     await resident.expect_message(containing="现在没有要取消的操作")
@@ -208,6 +209,7 @@ async def test_a_long_history_still_fits_one_message(bot: Bot, resident: Person)
     await resident.tap("R-000001 · 已解决")
     photo = await resident.expect_message(containing="R-000001")
     assert photo.photo
+    assert photo.text == "R-000001", "too long for a caption: the photo, then the text"
     detail = await resident.expect_message(containing="进展")
     assert len(detail.text) <= 4096
     assert detail.text.count("已解决") >= 2  # the status line and the last history line
@@ -226,12 +228,10 @@ async def test_every_step_can_go_back_one(bot: Bot, resident: Person) -> None:
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send_location(31.2069, 121.4273)
-    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
-    await resident.tap("⬅ 上一步")  # the inline one on the category question
+    await resident.tap("⬅ 上一步")  # on the category question's keyboard
     await resident.expect_message(containing="第 2 步")
     await resident.send("幸福路12号楼后面")
-    await resident.expect_message(containing="📍 地点：")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("🌳 绿化")
     await resident.expect_message(containing="第 4 步")

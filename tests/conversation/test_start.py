@@ -38,8 +38,8 @@ async def test_switch_language_later(bot: Bot, resident: Person) -> None:
     await resident.tap("🌐 语言")
     await resident.expect_message(containing="请选择语言")
     await resident.tap("English")
-    await resident.expect_edit(containing="I will speak English")
-    menu = await resident.expect_message(containing="Community:")
+    menu = await resident.expect_message(containing="I will speak English")
+    assert "Community: Xinhua Road Community" in menu.text, "the menu, in one message"
     assert "📷 Report a corner" in menu.keyboard()
 
 
@@ -58,13 +58,14 @@ async def test_community_list_is_paged_beyond_eight(
     await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
     first = await alice.expect_message(containing="page 1 of 2")
-    assert len(first.buttons()) == 9  # eight communities and "next"
-    assert first.buttons()[-1] == "Next ▶"
+    assert first.text.startswith("Done: I will speak English with you.\n\n")
+    assert len(first.buttons()) == 10  # eight communities, "next", "use my location"
+    assert first.buttons()[-2:] == ["Next ▶", "📍 Not sure? Use my location"]
     await alice.tap("Next ▶")
     second = await alice.expect_edit(containing="page 2 of 2")
-    assert second.buttons() == ["Extra 5", "Extra 6", "◀ Previous"]
+    assert second.buttons() == ["Extra 5", "Extra 6", "◀ Previous", "📍 Not sure? Use my location"]
     await alice.tap("Extra 6")
-    await alice.expect_edit(containing="your community is Extra 6")
+    await alice.expect_message(containing="Community: Extra 6")
 
 
 async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
@@ -72,11 +73,14 @@ async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
     await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
     await alice.expect_message(containing="Please choose your community")
-    await alice.expect_message(containing="send your location")
+    await alice.tap("📍 Not sure? Use my location")
+    asked = await alice.expect_message(containing="Tap “📍 Send my location” below")
+    assert asked.keyboard() == ["📍 Send my location"]
     await alice.tap("📍 Send my location", latitude=31.2291, longitude=121.4312)
     found = await alice.expect_message(containing="The nearest community is Caojiadu Community")
     assert "m away" in found.text
-    await alice.expect_message(containing="Community: Caojiadu Community")
+    assert "Community: Caojiadu Community" in found.text, "the menu, in the same message"
+    assert "📷 Report a corner" in found.keyboard()
 
 
 async def test_location_far_from_every_community_asks_for_the_list(bot: Bot, alice: Person) -> None:
@@ -84,10 +88,12 @@ async def test_location_far_from_every_community_asks_for_the_list(bot: Bot, ali
     await alice.expect_message(containing="Please choose a language")
     await alice.tap("✓ English")
     await alice.expect_message(containing="Please choose your community")
-    await alice.expect_message(containing="send your location")
+    await alice.tap("📍 Not sure? Use my location")
+    await alice.expect_message(containing="Tap “📍 Send my location” below")
     await alice.tap("📍 Send my location", latitude=22.54, longitude=114.05)
-    await alice.expect_message(containing="There is no community near you yet")
-    await alice.expect_message(containing="Please choose your community")
+    far = await alice.expect_message(containing="There is no community near you yet")
+    assert "Please choose your community" in far.text, "the list, in the same message"
+    assert "Xinhua Road Community" in far.buttons()
 
 
 async def test_help_and_unknown_command(bot: Bot, resident: Person) -> None:
@@ -105,8 +111,8 @@ async def test_reporting_before_choosing_a_community(bot: Bot, resident: Person)
     await resident.send("/start")
     await resident.expect_message(containing="请选择语言")
     await resident.send("/report")
-    await resident.expect_message(containing="请先选择您的社区")
-    await resident.expect_message(containing="请选择您所在的社区")
+    asked = await resident.expect_message(containing="请先选择您的社区")
+    assert "请选择您所在的社区" in asked.text, "the list, in the same message"
 
 
 async def test_commands_are_registered_in_both_languages(bot: Bot, sandbox: Sandbox) -> None:
