@@ -129,10 +129,10 @@ def lands_first(bot: Bot, *, planner_id: int, report_id: int) -> Iterator[list[b
         event.remove(bot.engine.sync_engine, "before_cursor_execute", before)
 
 
-@pytest.mark.usefixtures("no_incidents")
-async def test_two_planners_pick_a_department_at_once(
-    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
-) -> None:
+async def both_at_the_department_menu(
+    sandbox: Sandbox, admin: Person, resident: Person
+) -> tuple[Person, Person, str]:
+    """Li & Co and Wu both opened the inbox on the resident's report and tapped Accept."""
     li, wu = await two_planners(sandbox, admin, first="Li & Co")
     await onboard(resident)
     ref = await submit(resident, seed=1)
@@ -140,6 +140,14 @@ async def test_two_planners_pick_a_department_at_once(
         await open_inbox(planner, ref)
         await planner.tap("✅ Accept")
         await planner.expect_edit()
+    return li, wu, ref
+
+
+@pytest.mark.usefixtures("no_incidents")
+async def test_two_planners_pick_a_department_at_once(
+    bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
+) -> None:
+    li, wu, ref = await both_at_the_department_menu(sandbox, admin, resident)
     async with bot.session() as session:
         li_row = (await session.exec(select(PersonRow).where(PersonRow.telegram_id == 3001))).one()
     with lands_first(bot, planner_id=li_row.id or 0, report_id=1) as fired:
@@ -158,13 +166,7 @@ async def test_two_planners_pick_a_department_at_once(
 async def test_a_stale_department_menu_names_who_was_first(
     bot: Bot, sandbox: Sandbox, admin: Person, resident: Person
 ) -> None:
-    li, wu = await two_planners(sandbox, admin, first="Li & Co")
-    await onboard(resident)
-    ref = await submit(resident, seed=1)
-    for planner in (li, wu):
-        await open_inbox(planner, ref)
-        await planner.tap("✅ Accept")
-        await planner.expect_edit()
+    li, wu, ref = await both_at_the_department_menu(sandbox, admin, resident)
     await li.tap("🧹 Sanitation")
     await li.expect_message(containing=f"{ref} is now: accepted")
     await wu.tap("🌳 Greening")
