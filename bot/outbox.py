@@ -116,8 +116,8 @@ class OutboxSender:
         self._clock = clock
         self._batch = batch
         self._idle = idle_seconds
-        self._claim_timeout = claim_timeout
-        self._retention = retention
+        self.claim_timeout = claim_timeout
+        self.retention = retention
         self.name = name or sender_name()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -158,12 +158,12 @@ class OutboxSender:
             return
         self._next_housekeeping = now + HOUSEKEEPING_EVERY
         async with session_scope(self._engine) as session:
-            swept = await sweep_stale_claims(session, now=now, claim_timeout=self._claim_timeout)
-            pruned = await prune_sent(session, now=now, retention=self._retention)
+            swept = await sweep_stale_claims(session, now=now, claim_timeout=self.claim_timeout)
+            pruned = await prune_sent(session, now=now, retention=self.retention)
         if swept:
             logger.warning("outbox: %d rows left in sending by a dead sender, queued again", swept)
         if pruned:
-            logger.info("outbox: pruned %d sent rows older than %s", pruned, self._retention)
+            logger.info("outbox: pruned %d sent rows older than %s", pruned, self.retention)
 
     async def drain_once(self, bot: Bot) -> int:
         """Claim what is due now and send it; returns how many rows were claimed."""

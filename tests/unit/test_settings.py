@@ -84,6 +84,14 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             },
             "TELEGRAM_RETRY_MAX_SECONDS is invalid",
         ),
+        (
+            {"telegram_bot_token": "1:a", "outbox_claim_timeout_seconds": 1},
+            "OUTBOX_CLAIM_TIMEOUT_SECONDS is invalid",
+        ),
+        (
+            {"telegram_bot_token": "1:a", "outbox_retention_days": 0},
+            "OUTBOX_RETENTION_DAYS is invalid",
+        ),
     ],
 )
 def test_bad_settings_are_named(overrides: dict[str, object], message: str) -> None:
@@ -162,3 +170,18 @@ def test_a_bot_started_after_the_morning_time_catches_up() -> None:
     at = time(8, 30)
     assert not morning_missed(datetime(2026, 11, 2, 0, 29, tzinfo=UTC), tz=shanghai, morning=at)
     assert morning_missed(datetime(2026, 11, 2, 0, 30, tzinfo=UTC), tz=shanghai, morning=at)
+
+
+def test_the_outbox_sender_gets_its_timeout_and_retention(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.app import build_application
+
+    settings = load_settings(
+        telegram_bot_token="1:a",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}",
+        outbox_claim_timeout_seconds=42,
+        outbox_retention_days=3,
+    )
+    sender = build_application(settings).bot_data.outbox
+    assert (sender.claim_timeout, sender.retention) == (timedelta(seconds=42), timedelta(days=3))
