@@ -5,7 +5,7 @@ Telegram accepts only a small set of tags (see https://core.telegram.org/bots/ap
 tags, badly nested or unclosed tags are errors; unknown attributes are ignored.  The sandbox is
 stricter than Telegram in one place on purpose: a bare ``&`` that does not start one of the
 entities ``&lt; &gt; &amp; &quot;`` or a numeric ``&#NN;`` / ``&#xHH;`` is rejected too, so that
-the bot always escapes user-provided text.
+the bot must escape user-provided text (tests/sandbox/test_sandbox.py, "Tom & Jerry").
 """
 
 from __future__ import annotations
@@ -331,7 +331,8 @@ _TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?>")
 
 
 def plain_text(text: str, parse_mode: str | None = "HTML") -> str:
-    """Lenient plain-text view (never raises); for transcripts and assertions."""
+    """Lenient plain-text view, for transcripts and assertions: broken HTML is read as text
+    rather than raising (test_plain_text_never_raises_on_broken_html)."""
     try:
         return parse_text(text, parse_mode).text
     except HtmlParseError:

@@ -11,7 +11,8 @@ from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that refuses naive datetimes and always comes back aware (UTC)."""
+    """A timestamp that refuses naive datetimes and comes back aware, in UTC
+    (tests/unit/test_column_types.py)."""
 
     impl = DateTime
     cache_ok = True

@@ -325,6 +325,24 @@ async def test_a_flood_is_cut_off_with_one_note(bot: Bot, resident: Person) -> N
     assert (len(answered), len(warned)) == (5, 1)
 
 
+async def test_a_tap_during_a_flood_is_still_answered(bot: Bot, resident: Person) -> None:
+    """ARCHITECTURE.md: over the flood limit a tap is answered (a spinner never hangs), while
+    messages beyond the one note are dropped."""
+    await onboard(resident)
+    bot.overrides = {"flood_limit": 3, "flood_window_seconds": 30.0}
+    await bot.restart()
+    for n in range(3):
+        await resident.send(f"喂 {n}")
+        await resident.expect_message(containing="我没看懂")
+    await resident.send("再来")
+    await resident.expect_message(containing="消息太快了")
+    for _ in range(2):
+        await resident.tap_data("my:0")
+        answer = await resident.expect_callback_answer(containing="消息太快了")
+        assert answer.text is not None
+    await resident.expect_no_message()
+
+
 async def test_longest_place_and_words_still_fit_the_review_card(
     bot: Bot, resident: Person
 ) -> None:

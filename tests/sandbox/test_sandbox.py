@@ -780,3 +780,14 @@ async def test_expect_message_timeout_explains(sandbox: Sandbox, bot: Bot) -> No
     assert "Goodbye" in text
     assert "Alice: /start" in text
     assert "bot -> Alice: Hello" in text
+
+
+@pytest.mark.parametrize(
+    "text", ["<b>never closed", "Tom & Jerry", "<div>x</div>", "1 < 2", "&#xZZ;", "<<>>"]
+)
+def test_plain_text_never_raises_on_broken_html(text: str) -> None:
+    from botapi_sandbox.html import HtmlParseError, parse_text, plain_text
+
+    with pytest.raises(HtmlParseError):
+        parse_text(text, "HTML")  # each of these is broken for Telegram...
+    assert isinstance(plain_text(text), str)  # ...and the lenient view still reads it
