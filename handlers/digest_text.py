@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from handlers.common import plain, t
 from storage.models import Category, ReportStatus
 
@@ -44,12 +46,17 @@ def arrow(value: float | None, before: float | None) -> str:
     return "↓" if rounded_now < rounded_before else "→"
 
 
+def _html(locale: str, key: str, /, **params: object) -> Markup:
+    """A rendered piece that goes into the digest as it is (it is HTML already)."""
+    return Markup(t(locale, key, **params))  # rendered (and escaped) by prompts
+
+
 def render_digest(locale: str, params: dict[str, Any]) -> str:
     """The digest's text (HTML)."""
     order = [c.value for c in Category]
     by_category: dict[str, int] = params["by_category"]
     categories = [
-        t(locale, "digest.category_line", label=t(locale, f"category.{code}"), count=n)
+        _html(locale, "digest.category_line", label=_html(locale, f"category.{code}"), count=n)
         for code in order
         if (n := by_category.get(code))
     ]
@@ -58,7 +65,7 @@ def render_digest(locale: str, params: dict[str, Any]) -> str:
         value, before = params["rates"][key]
         shown = _hours if key == "median_hours" else _percent
         rates.append(
-            t(
+            _html(
                 locale,
                 f"digest.{RATE_MACROS.get(key, key)}",
                 value=shown(value),
@@ -67,7 +74,7 @@ def render_digest(locale: str, params: dict[str, Any]) -> str:
             )
         )
     places = [
-        t(
+        _html(
             locale,
             "digest.place_line",
             rank=i,
@@ -78,7 +85,7 @@ def render_digest(locale: str, params: dict[str, Any]) -> str:
         for i, p in enumerate(params["places"], start=1)
     ]
     sections = [
-        t(locale, f"digest.section_{name}", **params["sections"][name])
+        _html(locale, f"digest.section_{name}", **params["sections"][name])
         for name in SECTIONS
         if name in params["sections"]
     ]
