@@ -43,7 +43,7 @@ async def weekly_committee(sandbox: Sandbox, planner: Person) -> Group:
 async def linked_id(bot: Bot) -> int:
     async with bot.session() as session:
         (linked,) = (await session.exec(select(LinkedChat))).all()
-    assert linked.id is not None
+    assert isinstance(linked.id, int)
     return linked.id
 
 
