@@ -137,6 +137,8 @@ def with_previous(spec: ScheduleSpec | None, end: datetime, *, tz: tzinfo) -> tu
 
 
 def on_demand_end(now: datetime) -> datetime:
-    """`/digest` covers the last period up to now, to the minute (a second /digest within the
-    same minute is the same period, and is not sent again)."""
-    return now.replace(second=0, microsecond=0)
+    """`/digest` covers the last period up to the end of the current minute (so a report of a
+    moment ago is in it; a second /digest within the same minute is the same period, and is
+    not sent again)."""
+    start_of_minute = now.replace(second=0, microsecond=0)
+    return start_of_minute if start_of_minute == now else start_of_minute + timedelta(minutes=1)

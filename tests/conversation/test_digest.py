@@ -12,11 +12,11 @@ from sqlmodel import col, func, select
 from bot.chart import HEIGHT_PX, WIDTH_PX
 from bot.digest_jobs import catch_up_name, job_name
 from botapi_sandbox import Group, Person, Sandbox, SentMessage
-from storage.models import DigestRun, LinkedChat, OutboxMessage
+from storage.models import Category, DigestRun, LinkedChat, OutboxMessage, ReportStatus
 from storage.roles import community_by_slug
 from tests.conversation.conftest import Bot
 from tests.conversation.test_triage import run_job
-from tests.digest_data import digest_data_set
+from tests.digest_data import add_report, digest_data_set
 
 
 async def load_data_set(bot: Bot) -> None:
@@ -132,8 +132,20 @@ async def test_digest_now_and_the_schedule_for_planners_only(
     await group.expect_message(containing="新华路社区 的议事群")
     await group.member(resident).send("/digest")
     await group.expect_message(containing="您没有权限")
+    async with bot.session() as session:  # a report of a moment ago is in the digest
+        xinhua = await community_by_slug(session, slug="xinhua-road")
+        assert xinhua is not None
+        await add_report(
+            session,
+            community_id=xinhua.id,
+            created=bot.clock(),
+            category=Category.LITTER,
+            status=ReportStatus.SUBMITTED,
+        )
     await group.member(planner).send("/digest")
-    await expect_digest(sandbox, group, containing="新华路社区 简报")
+    digest = await expect_digest(sandbox, group, containing="新华路社区 简报")
+    assert "新报告：1 份（上期 0）" in digest.text
+    assert "垃圾与杂物堆放：1" in digest.text
     await group.member(planner).send("/digest")  # within the same minute: the same period
     await group.expect_message(containing="这一时段的简报刚刚发过了")
 

@@ -85,7 +85,8 @@ def test_daily_and_on_demand() -> None:
     spec = ScheduleSpec(Cadence.DAILY, time(9, 0))
     now = local(2026, 11, 5, 8, 0)
     assert last_due(spec, now=now, tz=SHANGHAI) == local(2026, 11, 4, 9, 0)
-    end = on_demand_end(local(2026, 11, 5, 8, 0, 42))
-    assert end == local(2026, 11, 5, 8, 0)
+    end = on_demand_end(local(2026, 11, 5, 8, 0, 42))  # a report of a moment ago is in
+    assert end == local(2026, 11, 5, 8, 1)
+    assert on_demand_end(local(2026, 11, 5, 8, 1)) == end
     period, _ = with_previous(None, end, tz=SHANGHAI)  # no schedule: the last week
-    assert period == (local(2026, 10, 29, 8, 0), end)
+    assert period == (local(2026, 10, 29, 8, 1), end)
