@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 import prompts
+from bot.digest_jobs import DigestJobs
 from bot.jobs import (
     AUTO_CLOSE_EVERY_SECONDS,
     AUTO_CLOSE_JOB,
@@ -32,7 +33,7 @@ from bot.jobs import (
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
-from handlers import gate, myreports, rating, report, roles, start, stats, triage
+from handlers import digest, gate, groups, myreports, rating, report, roles, start, stats, triage
 from handlers.context import BotData, Clock, CustomContext, HandlerConfig, Services, utc_now
 from handlers.errors import on_error
 from storage.db import make_engine
@@ -113,6 +114,8 @@ def build_application(
     goes through `RetryingRequest`: a few retries of 5xx and network errors (bot/transport.py).
     """
     engine = engine or make_engine(settings.database_url)
+    config = config or handler_config(settings)
+    digests = DigestJobs(engine, clock, config)
     sender = OutboxSender(
         engine,
         clock,
@@ -123,6 +126,7 @@ def build_application(
     async def post_init(application: MicrospaceApp) -> None:
         await _register_commands(application)
         _schedule(application, settings, clock)
+        await digests.start(application)
         sender.start(application.bot)
 
     async def post_stop(_application: MicrospaceApp) -> None:
@@ -142,10 +146,11 @@ def build_application(
         .build()
     )
     application.bot_data.services = Services(
-        config=config or handler_config(settings),
+        config=config,
         engine=engine,
         clock=clock,
         wake_outbox=sender.wake,
+        digests_changed=digests.refresh,
     )
     application.bot_data.outbox = sender
     services = application.bot_data.services
@@ -167,6 +172,8 @@ def build_application(
             *triage.build_handlers(),
             *rating.build_handlers(),
             *stats.build_handlers(),
+            *groups.build_handlers(),
+            *digest.build_handlers(),
             *start.build_handlers(),
             *myreports.build_handlers(),
             *report.build_handlers(),

@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser("demo", help="play a walkthrough against a local Bot API sandbox")
     demo.add_argument("--quiet", action="store_true", help="print only the summary line")
+    demo.add_argument(
+        "--output",
+        type=Path,
+        default=Path(),
+        help="where the committee digest's chart is saved (demo-digest.png; default: here)",
+    )
     return parser
 
 
@@ -140,10 +146,10 @@ async def _export(url: str, community: str | None, export_format: str) -> str:
         await engine.dispose()
 
 
-def cmd_demo(*, quiet: bool) -> int:
+def cmd_demo(*, quiet: bool, output: Path) -> int:
     from bot.demo import run_demo
 
-    status: int = asyncio.run(run_demo(quiet=quiet))
+    status: int = asyncio.run(run_demo(quiet=quiet, output=output))
     return status
 
 
@@ -182,7 +188,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_communities_import(args.file)
     if args.command == "export":
         return cmd_export(community=args.community, export_format=args.format, output=args.output)
-    return cmd_demo(quiet=args.quiet)
+    return cmd_demo(quiet=args.quiet, output=args.output)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from storage.db import make_engine, session_scope, upgrade
 
 EXAMPLE_COMMUNITIES = Path(__file__).with_name("examples") / "communities.yaml"
 DEMO_ADMIN_ID = 9000
+DEMO_PLANNER_ID = 2001
+DEMO_CHART = "demo-digest.png"
 
 
 async def _prepare_database(url: str) -> None:
@@ -35,8 +37,10 @@ async def _prepare_database(url: str) -> None:
         await engine.dispose()
 
 
-async def walkthrough(sandbox: Sandbox) -> None:
-    """A resident starts, reports a corner with a photo and a location, lists their reports."""
+async def walkthrough(sandbox: Sandbox, *, chart_to: Path | None = None) -> None:
+    """A resident starts, reports a corner with a photo and a location, lists their reports;
+    a planner triages it; at the end the committee chat gets its digest (the chart is saved
+    to `chart_to`)."""
     wang = sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
     await wang.send("/start")
     await wang.expect_message(containing="请选择语言")
@@ -78,6 +82,32 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await alice.send("/myreports")
     await alice.expect_message(containing="You have not sent any reports yet")
 
+    await committee_digest(sandbox, chart_to=chart_to)
+
+
+async def committee_digest(sandbox: Sandbox, *, chart_to: Path | None) -> None:
+    """The planner links the residents' council's group chat, schedules a weekly digest and
+    sends one now: its text, then its chart."""
+    li = sandbox.person(user_id=DEMO_PLANNER_ID, first_name="Planner Li", language_code="en")
+    council = sandbox.group(chat_id=-1001001, title="新华路社区居民议事会")
+    await council.member(li).send("/link committee xinhua-road")
+    await council.expect_message(containing="议事群")
+    await council.member(li).send("/digest_schedule weekly mon 09:00")
+    await council.expect_message(containing="每周一 09:00")
+    await council.member(li).send("/digest")
+    await council.expect_message(containing="简报")
+    chart = await council.expect_message()
+    stored = sandbox.files.get(chart.photo[-1]) if chart.photo else None
+    if stored is None or stored.data is None:
+        raise AssertionError("the digest's chart did not arrive")
+    if chart_to is not None:
+        await asyncio.to_thread(_save, chart_to / DEMO_CHART, stored.data)
+
+
+def _save(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
 
 async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> None:
     """The admin invites a planner, who triages the report and moves it to resolved; the
@@ -86,7 +116,7 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
     await admin.send("/invite planner xinhua-road")
     invite = await admin.expect_message(containing="/join ")
     code = invite.text.split("/join ", 1)[1].split()[0]
-    li = sandbox.person(user_id=2001, first_name="Planner Li", language_code="en")
+    li = sandbox.person(user_id=DEMO_PLANNER_ID, first_name="Planner Li", language_code="en")
     await li.send(f"/join {code}")
     await li.expect_message(containing="You are now a planner")
     await li.send("/inbox")
@@ -127,7 +157,9 @@ async def _expect_card(planner: Person, ref: str) -> None:
     await planner.expect_message(containing=ref)
 
 
-async def run_demo(*, quiet: bool = False) -> int:
+async def run_demo(*, quiet: bool = False, output: Path | None = None) -> int:
+    """Play the walkthrough; the committee digest's chart is saved as `output`/demo-digest.png
+    (beside the transcript, when that is written to a file in the same directory)."""
     for noisy in ("telegram", "apscheduler", "alembic", "httpx", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:  # every request is checked against the Bot API reference; without it, no demo
@@ -152,7 +184,7 @@ async def run_demo(*, quiet: bool = False) -> int:
             config = replace(handler_config(settings), album_settle_seconds=0.3, flood_limit=1000)
             application = build_application(settings, config=config)
             async with polling(application):
-                await walkthrough(sandbox)
+                await walkthrough(sandbox, chart_to=output)
             await application.bot_data.services.engine.dispose()
         finally:
             await sandbox.stop()
@@ -162,5 +194,7 @@ async def run_demo(*, quiet: bool = False) -> int:
             for rejection in sandbox.rejections:
                 print(f"sandbox rejected {rejection.method}: {rejection.description}")
             return 1
+    if output is not None:
+        print(f"demo: the committee digest's chart is in {output / DEMO_CHART}")
     print("demo: walkthrough complete, the sandbox rejected no request")
     return 0

@@ -34,9 +34,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
+from bot.chart import digest_chart
 from handlers.buttons import Rate
 from handlers.context import Clock
+from handlers.digest_text import render_caption, render_digest
 from storage.db import session_scope
+from storage.digests import DIGEST_CHART, DIGEST_TEXT
 from storage.models import OutboxMessage, format_ref
 from storage.outbox import (
     backoff,
@@ -95,6 +98,10 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     if message.kind == "overdue":
         refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
         return prompts.render("notify.overdue", locale, count=len(refs), refs=refs), None
+    if message.kind == DIGEST_TEXT:  # a committee's digest (issue 13): text, then the chart
+        return render_digest(locale, params), None
+    if message.kind == DIGEST_CHART:  # the chart's caption; `_send` draws the photo
+        return render_caption(locale, params), None
     raise ValueError(f"unknown outbox kind {message.kind!r}")
 
 
@@ -199,6 +206,7 @@ class OutboxSender:
         assert row.id is not None
         try:
             text, markup = render(row)
+            chart = await digest_chart(row.locale, row.params) if row.kind == DIGEST_CHART else None
         except (ValueError, KeyError) as exc:
             async with session_scope(self._engine) as session:
                 await mark_failed(
@@ -206,7 +214,10 @@ class OutboxSender:
                 )
             return None
         try:
-            sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
+            if chart is not None:
+                sent = await bot.send_photo(row.chat_id, chart, caption=text)
+            else:
+                sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             await self._postpone(row, timedelta(seconds=seconds), str(exc), count=False)

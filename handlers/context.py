@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,12 +44,18 @@ def _nothing() -> None:
     return None
 
 
+async def _nothing_for(_linked_chat_id: int) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Services:
     config: HandlerConfig
     engine: AsyncEngine
     clock: Clock = utc_now
     wake_outbox: Callable[[], None] = _nothing  # tells the outbox sender new rows are there
+    # a linked chat's digest schedule changed: its jobs are derived again (bot/digest_jobs.py)
+    digests_changed: Callable[[int], Awaitable[None]] = _nothing_for
 
 
 class BotData:

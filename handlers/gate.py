@@ -19,6 +19,8 @@ from telegram.ext import (
 from handlers.buttons import pressed
 from handlers.common import answer_expired, guess_locale, plain, t
 from handlers.context import CustomContext
+from handlers.groups import GROUP_COMMANDS
+from storage.groups import linked_chat
 
 
 async def before_features(update: Update, context: CustomContext) -> None:
@@ -39,17 +41,31 @@ async def button_without_data(update: Update, context: CustomContext) -> None:
 async def private_chats_only(update: Update, context: CustomContext) -> None:
     """Resident flows run only in private chats.
 
-    In a group, a command gets one pointer to the private chat and a button is refused;
-    everything else there is ignored. Either way no feature handler sees the update.
+    In a group, only `handlers.groups.GROUP_COMMANDS` and the group's own service updates
+    (the bot added or removed, the group migrated) go on to the features. Any other command
+    gets one answer: how to link, in a group not linked yet; a pointer to the private chat,
+    in a linked one. A button is refused; everything else there is ignored.
     """
     chat = update.effective_chat
     if chat is None or chat.type == Chat.PRIVATE:
         return
     message = update.effective_message
+    if update.my_chat_member is not None or (
+        message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id)
+    ):
+        return
     if update.callback_query is not None:
         await answer_expired(update, guess_locale(update, context))
     elif message is not None and message.text and message.text.startswith("/"):
-        await message.reply_text(t(guess_locale(update, context), "common.private_only"))
+        name, _, bot = message.text.split(maxsplit=1)[0][1:].partition("@")
+        if bot and bot.lower() != (context.bot.username or "").lower():
+            raise ApplicationHandlerStop  # a command for another bot in the group
+        if name.lower() in GROUP_COMMANDS:
+            return
+        async with context.session() as session:
+            linked = await linked_chat(session, chat_id=chat.id)
+        key = "common.private_only" if linked else "groups.how_to_link"
+        await message.reply_text(t(guess_locale(update, context), key))
     raise ApplicationHandlerStop
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, extract
+from sqlalchemy import ColumnElement, Float, Numeric, case, cast, extract
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import SQLColumnExpression
 from sqlmodel import col, func, select
@@ -199,3 +199,57 @@ async def _median_response_seconds(
 
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+# -- figures for the committees' digest (issue 13), over the same window as `report_stats` --
+
+
+async def category_status_counts(
+    session: AsyncSession, *, community_ids: Sequence[int] | None, since: datetime, until: datetime
+) -> dict[str, dict[str, int]]:
+    """Reports created in `[since, until)`, by category and current status (the chart)."""
+    where = _window(community_ids=community_ids, since=since, until=until)
+    key = (col(Report.category), col(Report.status))
+    query = select(*key, func.count()).where(*where).group_by(*key).order_by(*key)
+    counts: dict[str, dict[str, int]] = {}
+    for category, status, n in (await session.exec(query)).all():
+        counts.setdefault(str(category), {})[str(status)] = int(n)
+    return counts
+
+
+#: a place is a grid cell of 0.001° (about 110 m north-south, 95 m east-west in Shanghai)
+PLACE_DECIMALS = 3
+
+
+async def busiest_places(
+    session: AsyncSession,
+    *,
+    community_ids: Sequence[int] | None,
+    since: datetime,
+    until: datetime,
+    limit: int = 3,
+) -> list[tuple[float, float, int]]:
+    """The grid cells (`PLACE_DECIMALS`) with the most reports created in `[since, until)`:
+    (lat, lon, count), most first, then by position; reports without a map pin are left out."""
+    where = _window(community_ids=community_ids, since=since, until=until)
+    lat = func.round(cast(col(Report.lat), Numeric(10, 6)), PLACE_DECIMALS).label("cell_lat")
+    lon = func.round(cast(col(Report.lon), Numeric(10, 6)), PLACE_DECIMALS).label("cell_lon")
+    query = (
+        select(lat, lon, func.count().label("n"))
+        .where(*where, col(Report.lat).is_not(None), col(Report.lon).is_not(None))
+        .group_by(lat, lon)
+        .order_by(func.count().desc(), lat, lon)
+        .limit(limit)
+    )
+    return [(float(a), float(b), int(n)) for a, b, n in (await session.exec(query)).all()]
+
+
+async def overdue_count(
+    session: AsyncSession, *, community_ids: Sequence[int] | None, now: datetime, hours: int
+) -> int:
+    """Reports overdue at `now` (`rules.overdue`), whenever they were created."""
+    conditions = [overdue(now=now, hours=hours), col(Report.created_at) <= now]
+    if community_ids is not None:
+        conditions.append(col(Report.community_id).in_(list(community_ids)))
+    query = select(func.count()).select_from(Report).where(*conditions)
+    return int((await session.exec(query)).one())

@@ -237,8 +237,8 @@ async def test_hourly_report_limit(bot: Bot, resident: Person) -> None:
 async def test_resident_flows_only_in_private_chats(bot: Bot, sandbox: Sandbox) -> None:
     member = sandbox.person(user_id=2001, first_name="Li", language_code="zh-hans")
     group = sandbox.group(chat_id=-100500, title="居委会")
-    await group.member(member).send("/start")
-    reply = await group.expect_message(containing="请私聊我")
+    await group.member(member).send("/start")  # a group not linked: how to link it
+    reply = await group.expect_message(containing="这个群还没有关联")
     assert reply.chat_id == -100500
     await group.member(member).send("大家好")
     await group.expect_no_message()
