@@ -301,6 +301,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _ts(nullable=True)
     telegram_message_id: int | None = None
     last_error: str = Field(default="", max_length=500)
+    notice_id: int | None = Field(default=None, foreign_key="notice.id", index=True)
 
 
 class PendingInput(SQLModel, table=True):
@@ -318,3 +319,9 @@ class PendingInput(SQLModel, table=True):
     expected_version: int
     target: str = Field(default="", max_length=64)  # e.g. the status a note goes with
     created_at: datetime = _ts()
+
+
+# Notices' tables (issue 13) live in a module of their own, on the same metadata.
+from storage.notice_models import Notice as Notice  # noqa: E402, I001
+from storage.notice_models import NoticePhoto as NoticePhoto  # noqa: E402
+from storage.notice_models import ResidentPreference as ResidentPreference  # noqa: E402
