@@ -47,6 +47,20 @@ class Audience:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What the planner sees before Send: the notice as residents get it, and to whom."""
+
+    notice: Notice
+    content: dict[str, Any]
+    audience: Audience
+
+
+async def preview(session: AsyncSession, *, notice: Notice) -> Preview:
+    content = await notice_content(session, notice=notice)
+    return Preview(notice, content, await audience(session, notice=notice))
+
+
+@dataclass(frozen=True)
 class Counts:
     total: int
     sent: int
@@ -209,11 +223,16 @@ def final_counts(notice: Notice) -> Counts:
     return Counts(notice.total, notice.sent_count, notice.unreachable_count, notice.failed_count)
 
 
-async def sending_notices(session: AsyncSession) -> list[tuple[Notice, Counts]]:
-    """Notices going out now, each with its counts."""
-    query = select(Notice).where(Notice.status == NoticeStatus.SENDING).order_by(col(Notice.id))
+async def sending_notices(session: AsyncSession) -> list[tuple[Notice, Counts, str]]:
+    """Notices going out now, each with its counts and its author's locale."""
+    query = (
+        select(Notice, Person.locale)
+        .join(Person, col(Person.id) == col(Notice.author_id))
+        .where(Notice.status == NoticeStatus.SENDING)
+        .order_by(col(Notice.id))
+    )
     found = list((await session.exec(query)).all())
-    return [(n, await counts(session, notice_id=n.id or 0)) for n in found]
+    return [(n, await counts(session, notice_id=n.id or 0), locale) for n, locale in found]
 
 
 async def note_progress(

@@ -8,6 +8,7 @@ preview is refused as stale instead of sending what the planner did not see. Sen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,17 +23,24 @@ from storage.notice_models import Notice, NoticePhoto, NoticeStatus, NoticeStep
 from storage.triage import Scope
 from storage.writes import insert_or_skip
 
-MAX_TITLE = 100  # characters; the whole notice must also fit one message (handlers check)
-MAX_BODY = 4000
+MAX_TITLE = 100  # characters; the whole notice must also fit one message (`Check`)
+MAX_BODY = 4096
 MAX_PHOTOS = 10  # Telegram's album limit, the report's before/after photos included
 
 
 class NoticeError(ValueError):
     """A refusal with a code the handler puts into words (`notices.error_<code>`)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, part: str = "", over: int = 0) -> None:
         super().__init__(code)
         self.code = code
+        self.part, self.over = part, over  # too_long: which part, by how many characters
+
+
+#: The handler's check of the notice's words against Telegram's limits, given what the
+#: notice's outbox rows would carry; it raises NoticeError("too_long", …). Run before the
+#: change is flushed, so a notice that does not fit is refused and nothing is kept.
+Check = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ async def start_notice(
     body: str = "",
     report_id: int | None = None,
     followers_only: bool = False,
+    check: Check | None = None,
 ) -> Draft:
     """A new draft (any older draft of the planner is cancelled): at the title step, or
     with title and text given (one line) at the compose step."""
@@ -81,6 +90,8 @@ async def start_notice(
         await link_report(
             session, notice=notice, report_id=report_id, followers_only=followers_only
         )
+    if check is not None and title:
+        check(await notice_content(session, notice=notice))
     return Draft(notice, community, 0)
 
 
@@ -88,17 +99,19 @@ def check_title(title: str) -> None:
     if not title.strip():
         raise NoticeError("title_missing")
     if len(title.strip()) > MAX_TITLE:
-        raise NoticeError("title_too_long")
+        raise NoticeError("too_long", part="title", over=len(title.strip()) - MAX_TITLE)
 
 
 def check_body(body: str) -> None:
     if not body.strip():
         raise NoticeError("body_missing")
     if len(body.strip()) > MAX_BODY:
-        raise NoticeError("body_too_long")
+        raise NoticeError("too_long", part="body", over=len(body.strip()) - MAX_BODY)
 
 
-async def write_step(session: AsyncSession, *, notice: Notice, text: str) -> Notice:
+async def write_step(
+    session: AsyncSession, *, notice: Notice, text: str, check: Check | None = None
+) -> Notice:
     """The wizard's typed answer: the title, then the text."""
     if notice.step == NoticeStep.TITLE:
         check_title(text)
@@ -106,6 +119,8 @@ async def write_step(session: AsyncSession, *, notice: Notice, text: str) -> Not
     elif notice.step == NoticeStep.BODY:
         check_body(text)
         notice.body, notice.step = text.strip(), NoticeStep.COMPOSE
+        if check is not None:
+            check(await notice_content(session, notice=notice))
     else:
         raise NoticeError("compose_hint")
     return await _bump(session, notice)
@@ -154,13 +169,20 @@ async def photo_count(session: AsyncSession, *, notice_id: int) -> int:
 
 
 async def link_report(
-    session: AsyncSession, *, notice: Notice, report_id: int, followers_only: bool = False
+    session: AsyncSession,
+    *,
+    notice: Notice,
+    report_id: int,
+    followers_only: bool = False,
+    check: Check | None = None,
 ) -> Notice:
     """Show a report's before and after photos with the notice (a report of its community)."""
     report = await session.get(Report, report_id)
     if report is None or report.community_id != notice.community_id:
         raise NoticeError("no_report")
     notice.report_id, notice.followers_only = report_id, followers_only
+    if check is not None:
+        check(await notice_content(session, notice=notice))
     return await _bump(session, notice)
 
 
@@ -178,13 +200,18 @@ async def set_audience(
 async def cancel_notice(
     session: AsyncSession, *, scope: Scope, notice_id: int, version: int
 ) -> Notice:
-    notice = await draft_for(session, scope=scope, notice_id=notice_id, version=version)
+    """Cancel a draft, at any step of the wizard (its message carries the version)."""
+    notice = await draft_for(
+        session, scope=scope, notice_id=notice_id, version=version, composed=False
+    )
     notice.status = NoticeStatus.CANCELLED
     session.add(notice)
     return notice
 
 
-async def draft_for(session: AsyncSession, *, scope: Scope, notice_id: int, version: int) -> Notice:
+async def draft_for(
+    session: AsyncSession, *, scope: Scope, notice_id: int, version: int, composed: bool = True
+) -> Notice:
     """The author's draft as its preview showed it; refusals say why it is not."""
     notice = await session.get(Notice, notice_id, with_for_update=True)
     if notice is None or notice.author_id != scope.person_id:
@@ -193,7 +220,7 @@ async def draft_for(session: AsyncSession, *, scope: Scope, notice_id: int, vers
         raise NoticeError("already_sent")
     if notice.status == NoticeStatus.CANCELLED:
         raise NoticeError("cancelled")
-    if notice.version != version or notice.step != NoticeStep.COMPOSE:
+    if notice.version != version or (composed and notice.step != NoticeStep.COMPOSE):
         raise NoticeError("stale")
     if not scope.covers(notice.community_id):
         raise NoticeError("not_permitted")
@@ -245,3 +272,31 @@ async def notice_content(session: AsyncSession, *, notice: Notice) -> dict[str, 
     if notice.report_id is not None:
         content["report_id"] = notice.report_id
     return content
+
+
+async def start_by_slug(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    slug: str,
+    title: str,
+    body: str,
+    report_id: int | None,
+    now: datetime,
+    check: Check | None = None,
+) -> Draft:
+    """The one-line `/notice slug | title | text [| R-…]`."""
+    query = select(Community.id).where(Community.slug == slug.strip())
+    community_id = (await session.exec(query)).first()
+    if community_id is None:
+        raise NoticeError("unknown_community")
+    return await start_notice(
+        session,
+        scope=scope,
+        community_id=community_id,
+        now=now,
+        title=title,
+        body=body,
+        report_id=report_id,
+        check=check,
+    )
