@@ -207,7 +207,8 @@ async def list_notices(update: Update, context: CustomContext, actor: Actor) -> 
                 done=counted.left == 0 and notice.finished_at is not None,
             )
         )
-    await message_of(update).reply_text("\n".join(lines))
+    listing = "\n".join(lines)
+    await message_of(update).reply_text(listing)
 
 
 def build_preview_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
