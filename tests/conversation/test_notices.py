@@ -189,3 +189,28 @@ async def test_settings_toggle_in_both_languages(bot: Bot, resident: Person, ali
     await alice.expect_message(containing="Community notices: on")
     await alice.tap("🔕 Stop notices")
     await alice.expect_edit(containing="Community notices: off")
+
+
+async def test_stale_forged_and_cancelled_previews_are_answered(
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
+) -> None:
+    await onboard(resident)
+    await planner.send(ONE_LINE)
+    old = await expect_preview(planner, "Xinhua Road Community: 1 residents + 0 groups")
+    await planner.send_photo(make_photo(seed=70))
+    photo = await planner.expect_message()
+    assert photo.photo
+    assert TITLE in (photo.caption or "")
+    new = await planner.expect_message(containing="To: Xinhua Road Community")
+    await planner.tap("📨 Send (1)", message=old)
+    await planner.expect_callback_answer(containing="out of date")
+    await planner.tap_data("nt:999999:1:send", message=new)
+    await planner.expect_callback_answer(containing="not found")
+    await planner.tap_data("nt:1:1:launch", message=new)
+    await planner.expect_callback_answer(containing="expired")
+    await planner.tap("✖ Cancel", message=new)
+    await planner.expect_edit(containing="Cancelled; this notice was not sent.")
+    await planner.tap("📨 Send (1)", message=new)
+    await planner.expect_callback_answer(containing="was cancelled")
+    await resident.expect_no_message()
+    await planner.expect_no_message()
