@@ -173,6 +173,9 @@ async def test_a_blocked_resident_is_counted_unreachable_and_notices_lists_it(
     await run_job(bot, NOTICE_PROGRESS_JOB)
     final = await planner.expect_edit(containing="Sent: 1 / 2 delivered")
     assert "unreachable 1, failed 0" in final.text
+    edits = len(sandbox.edits)
+    await run_job(bot, NOTICE_PROGRESS_JOB)  # a finished notice is left alone
+    assert len(sandbox.edits) == edits
     await planner.send("/notices")
     listed = await planner.expect_message(containing="Recent notices (1)")
     assert TITLE in listed.text
