@@ -217,3 +217,23 @@ async def test_stale_forged_and_cancelled_previews_are_answered(
     await planner.expect_callback_answer(containing="was cancelled")
     await resident.expect_no_message()
     await planner.expect_no_message()
+
+
+async def test_the_wizard_asks_the_community_when_there_are_several(
+    bot: Bot, admin: Person, resident: Person
+) -> None:
+    await onboard(resident, community="曹家渡社区")
+    await admin.send("/notice")
+    choose = await admin.expect_message(containing="Which community is this notice for?")
+    assert "Caojiadu Community" in choose.buttons()
+    await admin.tap("Caojiadu Community")
+    await admin.expect_message(containing="New notice · Caojiadu Community")
+    await admin.send(TITLE)
+    await admin.expect_message(containing="Please send the notice's text")
+    await admin.send("周六上午清理。")
+    await admin.expect_message(containing=TITLE)
+    await admin.expect_message(containing="To: Caojiadu Community: 1 residents + 0 groups")
+    await admin.tap("📨 Send (1)")
+    await admin.expect_edit(containing="Sending: 0 / 1")
+    got = await resident.expect_message(containing=TITLE)
+    assert "曹家渡社区" in got.text
