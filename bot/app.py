@@ -30,10 +30,28 @@ from bot.jobs import (
     morning_job,
     morning_missed,
 )
+from bot.notice_progress import (
+    NOTICE_PROGRESS_JOB,
+    NOTICE_PROGRESS_SECONDS,
+    notice_progress_job,
+)
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
-from handlers import digest, gate, groups, myreports, rating, report, roles, start, stats, triage
+from handlers import (
+    digest,
+    gate,
+    groups,
+    myreports,
+    notices,
+    rating,
+    report,
+    roles,
+    start,
+    stats,
+    triage,
+)
+from handlers import settings as resident_settings
 from handlers.context import BotData, Clock, CustomContext, HandlerConfig, Services, utc_now
 from handlers.errors import on_error
 from storage.db import make_engine
@@ -47,9 +65,19 @@ MicrospaceApp = Application[Any, CustomContext, dict[Any, Any], dict[Any, Any], 
 FLOOD_GROUP = -20  # too many updates from one person: dropped, with one note
 GATE_GROUP = -10  # private-chat check: stops everything else for group chats
 INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
+NOTICE_INPUT_GROUP = -4  # a planner's message while writing a notice; stops the update if taken
 FEATURE_GROUP = 0  # all features, in the order below
 
-RESIDENT_COMMANDS = ("start", "report", "myreports", "language", "community", "help", "cancel")
+RESIDENT_COMMANDS = (
+    "start",
+    "report",
+    "myreports",
+    "language",
+    "community",
+    "settings",
+    "help",
+    "cancel",
+)
 
 
 def handler_config(settings: Settings) -> HandlerConfig:
@@ -90,6 +118,12 @@ def _schedule(application: MicrospaceApp, settings: Settings, clock: Clock) -> N
         time=settings.planner_morning_time.replace(tzinfo=settings.tz),
         name=MORNING_JOB,
     )
+    job_queue.run_repeating(
+        notice_progress_job,
+        interval=NOTICE_PROGRESS_SECONDS,
+        first=NOTICE_PROGRESS_SECONDS,
+        name=NOTICE_PROGRESS_JOB,
+    )
     if morning_missed(clock(), tz=settings.tz, morning=settings.planner_morning_time):
         job_queue.run_once(morning_job, when=CATCH_UP_DELAY_SECONDS, name=MORNING_CATCH_UP_JOB)
 
@@ -121,6 +155,7 @@ def build_application(
         clock,
         claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
         retention=timedelta(days=settings.outbox_retention_days),
+        media_dir=settings.media_dir,
     )
 
     async def post_init(application: MicrospaceApp) -> None:
@@ -161,6 +196,7 @@ def build_application(
     application.add_handlers(flood_handlers, group=FLOOD_GROUP)
     application.add_handlers(private_handlers, group=GATE_GROUP)
     application.add_handlers(triage.build_input_handlers(), group=INPUT_GROUP)
+    application.add_handlers(notices.build_input_handlers(), group=NOTICE_INPUT_GROUP)
     # One group, so that exactly one handler answers each update. The order matters:
     # planner commands and buttons (whose checks live in handlers/roles.py); the resident
     # features' commands, menu labels and inline buttons (/report with a reference is the
@@ -174,6 +210,8 @@ def build_application(
             *stats.build_handlers(),
             *groups.build_handlers(),
             *digest.build_handlers(),
+            *notices.build_handlers(),
+            *resident_settings.build_handlers(),
             *start.build_handlers(),
             *myreports.build_handlers(),
             *report.build_handlers(),

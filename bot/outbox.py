@@ -26,11 +26,13 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
@@ -38,6 +40,7 @@ from bot.chart import digest_chart
 from handlers.buttons import Rate
 from handlers.context import Clock
 from handlers.digest_text import render_caption, render_digest
+from handlers.notice_view import deliver_notice, notice_text
 from storage.db import session_scope
 from storage.digests import DIGEST_CHART, DIGEST_TEXT
 from storage.models import OutboxMessage, format_ref
@@ -95,6 +98,8 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
         return prompts.render("notify.reopened", locale, ref=ref, stars=given), None
     if message.kind == "info_received":
         return prompts.render("notify.info_received", locale, ref=ref), None
+    if message.kind == "notice":  # sent by deliver_notice (an album when it has photos)
+        return notice_text(params, locale), None
     if message.kind == "overdue":
         refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
         return prompts.render("notify.overdue", locale, count=len(refs), refs=refs), None
@@ -118,8 +123,10 @@ class OutboxSender:
         claim_timeout: timedelta = timedelta(minutes=5),
         retention: timedelta = timedelta(days=30),
         name: str | None = None,
+        media_dir: Path | None = None,
     ) -> None:
         self._engine = engine
+        self._media_dir = media_dir  # stored photos a notice sends as files
         self._clock = clock
         self._batch = batch
         self._idle = idle_seconds
@@ -214,10 +221,7 @@ class OutboxSender:
                 )
             return None
         try:
-            if chart is not None:
-                sent = await bot.send_photo(row.chat_id, chart, caption=text)
-            else:
-                sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
+            sent = (await self._deliver(bot, row, text, markup, chart))[0]
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             await self._postpone(row, timedelta(seconds=seconds), str(exc), count=False)
@@ -248,6 +252,25 @@ class OutboxSender:
         if not marked:
             logger.warning("outbox: row %s was sent after its claim had timed out", row.id)
         return None
+
+    async def _deliver(
+        self,
+        bot: Bot,
+        row: OutboxMessage,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        chart: bytes | None,
+    ) -> Sequence[Message]:
+        """Send one row; a notice may be an album (sendMediaGroup) and then its text. Errors
+        are Telegram's, so every kind gets the same outcomes (sent, 429, 5xx, blocked, failed).
+        A notice whose album went out but whose text then failed is sent whole again."""
+        if row.kind == "notice":
+            return await deliver_notice(
+                bot, row.chat_id, row.params, row.locale, media_dir=self._media_dir
+            )
+        if chart is not None:  # a digest's chart, with its caption
+            return [await bot.send_photo(row.chat_id, chart, caption=text)]
+        return [await bot.send_message(row.chat_id, text, reply_markup=markup)]
 
     async def _postpone(
         self, row: OutboxMessage, delay: timedelta, error: str, *, count: bool

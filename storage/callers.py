@@ -1,8 +1,8 @@
 """Who is writing, and where they are: one query per update.
 
 Every update starts from the same facts about its sender: the person (created on first
-contact), their community, their report draft and how many photos it has, and a planner's
-open question. They are read together, in one statement, so that each step of a
+contact), their community, their report draft and how many photos it has, a planner's open
+question and draft notice. They are read together, in one statement, so that each step of a
 conversation costs one read before the one write that does the step.
 """
 
@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import and_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from storage.inbox import PENDING_TTL
-from storage.models import Community, DraftPhoto, PendingInput, Person, ReportDraft
+from storage.models import Community, DraftPhoto, Notice, PendingInput, Person, ReportDraft
+from storage.notice_models import NoticeStatus
 from storage.people import create_person, note_contact
 
 
@@ -31,6 +33,7 @@ class CallerState:
     draft: ReportDraft | None
     draft_photos: int  # how many photos the draft has (0 without a draft)
     pending: PendingInput | None  # a planner's open question, unless it expired
+    notice_draft: Notice | None = None  # a planner's notice being written (handlers/notices.py)
 
     @property
     def id(self) -> int:
@@ -54,13 +57,17 @@ async def load_caller(
         .scalar_subquery()
     )
     # sqlmodel's select() takes at most four entities; its Select class takes more.
-    columns: Select[Person, Community | None, ReportDraft | None, PendingInput | None, int] = (
-        Select(Person, home, ReportDraft, PendingInput, photos)
-    )
+    columns: Select[
+        Person, Community | None, ReportDraft | None, PendingInput | None, int, Notice | None
+    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice)
     query = (
         columns.outerjoin(home, col(home.id) == col(Person.community_id))
         .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
         .outerjoin(PendingInput, col(PendingInput.person_id) == col(Person.id))
+        .outerjoin(  # at most one draft per author (uq_notice_draft_author)
+            Notice,
+            and_(col(Notice.author_id) == col(Person.id), col(Notice.status) == NoticeStatus.DRAFT),
+        )
         .where(Person.telegram_id == telegram_id)
     )
     row = (await session.exec(query)).first()
@@ -74,8 +81,8 @@ async def load_caller(
         return await load_caller(
             session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
         )
-    person, community, draft, pending, count = row
+    person, community, draft, pending, count, notice = row
     note_contact(session, person=person, first_name=first_name)
     if pending is not None and pending.created_at <= now - PENDING_TTL:
         pending = None  # a forgotten question no longer takes the next message
-    return CallerState(person, False, community, draft, int(count or 0), pending)
+    return CallerState(person, False, community, draft, int(count or 0), pending, notice)

@@ -30,6 +30,16 @@ async def linked_chat(session: AsyncSession, *, chat_id: int) -> LinkedChat | No
     return (await session.exec(query)).first()
 
 
+async def committee_chats(session: AsyncSession, *, community_id: int) -> list[LinkedChat]:
+    """The community's linked committee chats (a notice's group audience)."""
+    query = select(LinkedChat).where(
+        LinkedChat.community_id == community_id,
+        LinkedChat.kind == ChatKind.COMMITTEE,
+        col(LinkedChat.active),
+    )
+    return list((await session.exec(query.order_by(col(LinkedChat.id)))).all())
+
+
 async def link_chat(
     session: AsyncSession,
     *,
