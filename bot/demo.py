@@ -113,9 +113,9 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
             await li.tap("Update without a note")
         await li.expect_message(containing="is now:")
         await resident.expect_message(containing="有新进展")
-    await resident.expect_message(containing="真的修好了吗")
-    await resident.tap("⭐⭐⭐⭐⭐")
-    await resident.expect_edit(containing="谢谢您的评价")
+    await resident.expect_message(containing="您对处理结果满意吗")
+    await resident.tap("😊 满意")
+    await resident.expect_edit(containing="谢谢")
     await li.send("/stats")
     await li.expect_message(containing="Last 30 days")
 

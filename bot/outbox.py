@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,8 +35,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
-from handlers.buttons import Rate
+from handlers.buttons_rating import Satisfy
+from handlers.common import fit, shorten
 from handlers.context import Clock
+from handlers.report_ask import CAPTION_LIMIT
 from storage.db import session_scope
 from storage.models import OutboxMessage, format_ref
 from storage.outbox import (
@@ -49,6 +52,7 @@ from storage.outbox import (
     release,
     sweep_stale_claims,
 )
+from storage.rules import MAX_NOTE, Satisfaction, from_stars
 
 logger = logging.getLogger(__name__)
 
@@ -60,42 +64,80 @@ def sender_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of an outbox row, in the recipient's locale."""
+@dataclass(frozen=True)
+class Rendered:
+    """An outbox row as it is sent: text (a caption when there is a photo), buttons, and the
+    Telegram file id of a photo to send it with."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None
+
+
+def render(message: OutboxMessage) -> Rendered:
+    """An outbox row in the recipient's locale: stage names, template reasons and answers
+    are codes in the row and put into words here, at send time."""
     locale, params = message.locale, message.params
     ref = format_ref(int(params["report_id"])) if "report_id" in params else ""
     if message.kind == "status":
-        duplicate_of, reason = params.get("duplicate_of"), params.get("reason")
-        text = prompts.render(
+        return _status(locale, ref, params)
+    if message.kind == "rate":
+        report_id = int(params["report_id"])
+        rows = [
+            [
+                InlineKeyboardButton(
+                    prompts.render_text(f"rating.{answer.value}", locale),
+                    callback_data=Satisfy(report_id, answer).encode(),
+                )
+            ]
+            for answer in Satisfaction
+        ]
+        text = prompts.render("notify.rate", locale, ref=ref)
+        return Rendered(text, InlineKeyboardMarkup(rows))
+    if message.kind == "reopened":
+        answer = _answer(params)
+        label = prompts.render(f"rating.{answer.value}", locale)
+        return Rendered(prompts.render("notify.reopened", locale, ref=ref, answer=label))
+    if message.kind == "info_received":
+        return Rendered(prompts.render("notify.info_received", locale, ref=ref))
+    if message.kind == "overdue":
+        refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
+        return Rendered(prompts.render("notify.overdue", locale, count=len(refs), refs=refs))
+    raise ValueError(f"unknown outbox kind {message.kind!r}")
+
+
+def _status(locale: str, ref: str, params: dict[str, Any]) -> Rendered:
+    """A public step: the stage and a template reason in the reader's words, the planner's
+    note as written; with the "after" photo when the step came with one, the notice being
+    its caption (the note shortened to fit; /myreports keeps it whole)."""
+    duplicate_of, reason, photo = (
+        params.get("duplicate_of"),
+        params.get("reason"),
+        params.get("photo"),
+    )
+
+    def text(note_chars: int) -> str:
+        return prompts.render(
             "notify.status",
             locale,
             ref=ref,
             status=prompts.render(f"status.{params['status']}", locale),
-            note=params.get("note")
-            or (prompts.render_text(f"triage.reason_{reason}", locale) if reason else ""),
+            note=shorten(params.get("note") or "", note_chars),
+            reason=prompts.render_text(f"triage.reason_{reason}", locale) if reason else "",
             duplicate_of=format_ref(int(duplicate_of)) if duplicate_of else "",
         )
-        return text, None
-    if message.kind == "rate":
-        report_id = int(params["report_id"])
-        stars = [
-            InlineKeyboardButton("⭐" * n, callback_data=Rate(report_id, n).encode())
-            for n in range(1, 6)
-        ]
-        not_fixed = InlineKeyboardButton(
-            prompts.render("buttons.not_fixed", locale), callback_data=Rate(report_id, 0).encode()
-        )
-        keyboard = InlineKeyboardMarkup([stars[:3], stars[3:], [not_fixed]])
-        return prompts.render("notify.rate", locale, ref=ref), keyboard
-    if message.kind == "reopened":
-        given = params.get("stars") or 0
-        return prompts.render("notify.reopened", locale, ref=ref, stars=given), None
-    if message.kind == "info_received":
-        return prompts.render("notify.info_received", locale, ref=ref), None
-    if message.kind == "overdue":
-        refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
-        return prompts.render("notify.overdue", locale, count=len(refs), refs=refs), None
-    raise ValueError(f"unknown outbox kind {message.kind!r}")
+
+    if not photo:
+        return Rendered(text(MAX_NOTE))
+    return Rendered(fit(text, CAPTION_LIMIT, start=MAX_NOTE), photo=str(photo))
+
+
+def _answer(params: dict[str, Any]) -> Satisfaction:
+    """The resident's answer of a `reopened` row; a row queued before the new scale has
+    `stars` (None for "not fixed")."""
+    if "answer" in params:
+        return Satisfaction(params["answer"])
+    return from_stars(int(params.get("stars") or 0))
 
 
 class OutboxSender:
@@ -198,7 +240,7 @@ class OutboxSender:
     async def _send(self, bot: Bot, row: OutboxMessage) -> float | None:
         assert row.id is not None
         try:
-            text, markup = render(row)
+            rendered = render(row)
         except (ValueError, KeyError) as exc:
             async with session_scope(self._engine) as session:
                 await mark_failed(
@@ -206,7 +248,14 @@ class OutboxSender:
                 )
             return None
         try:
-            sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
+            if rendered.photo is None:
+                sent = await bot.send_message(
+                    row.chat_id, rendered.text, reply_markup=rendered.markup
+                )
+            else:  # one message: the photo with the notice as its caption
+                sent = await bot.send_photo(
+                    row.chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
+                )
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             await self._postpone(row, timedelta(seconds=seconds), str(exc), count=False)

@@ -25,9 +25,11 @@ from storage.models import (
     ReportStatus,
 )
 from storage.roles import create_invite, redeem_invite
+from storage.rules import Satisfaction
 from tests.factories import NOW, make_community, make_person, make_report
 
 S = ReportStatus
+A = Satisfaction
 
 
 async def outbox(session: AsyncSession) -> list[tuple[int, str, dict[str, object]]]:
@@ -175,12 +177,14 @@ async def test_low_rating_reopens_and_tells_planners(session: AsyncSession, tmp_
     report_id = report.id
     assert report_id is not None
     assert reporter.id is not None
-    report = await rate(session, report_id=report_id, person_id=reporter.id, stars=2, now=NOW)
+    report = await rate(
+        session, report_id=report_id, person_id=reporter.id, answer=A.NOT_SATISFIED, now=NOW
+    )
     assert report.status == S.REOPENED
-    assert report.rating == 2
+    assert (report.rating, report.rated_at) == ("not_satisfied", NOW)
     assert (planner.telegram_id, "reopened") in [(c, k) for c, k, _ in await outbox(session)]
     with pytest.raises(TransitionError):  # not resolved any more
-        await rate(session, report_id=report_id, person_id=reporter.id, stars=5, now=NOW)
+        await rate(session, report_id=report_id, person_id=reporter.id, answer=A.SATISFIED, now=NOW)
 
 
 async def test_good_rating_closes_and_only_the_reporter_may_rate(
@@ -192,13 +196,17 @@ async def test_good_rating_closes_and_only_the_reporter_may_rate(
     assert report.reporter_id is not None
     with pytest.raises(TransitionError, match="not_found"):
         await rate(
-            session, report_id=report.id, person_id=report.reporter_id + 99, stars=5, now=NOW
+            session,
+            report_id=report.id,
+            person_id=report.reporter_id + 99,
+            answer=A.SATISFIED,
+            now=NOW,
         )
     report = await rate(
-        session, report_id=report.id, person_id=report.reporter_id, stars=5, now=NOW
+        session, report_id=report.id, person_id=report.reporter_id, answer=A.SATISFIED, now=NOW
     )
     assert report.status == S.CLOSED
-    assert report.rating == 5
+    assert report.rating == "satisfied"
 
 
 async def test_auto_close_after_seven_days_without_rating(
