@@ -9,21 +9,26 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from botapi_sandbox import make_photo
 from storage.lifecycle import (
     ALLOWED,
     TransitionError,
     auto_close,
+    follow,
     followers,
     merge,
     rate,
     transition,
 )
+from storage.media import store_photo
 from storage.models import (
+    FollowReason,
     OutboxMessage,
     Report,
     ReportEvent,
     ReportStatus,
 )
+from storage.reports import AfterPhoto, before_and_after, report_photos
 from storage.roles import create_invite, redeem_invite
 from storage.rules import Satisfaction
 from tests.factories import NOW, make_community, make_person, make_report
@@ -237,3 +242,47 @@ async def test_invites_are_one_time_and_expire(session: AsyncSession) -> None:
         await redeem_invite(session, code=late.code, person=other, now=NOW + timedelta(hours=48))
     with pytest.raises(RoleError, match="unknown"):
         await redeem_invite(session, code="NOPE", person=other, now=NOW)
+
+
+async def test_a_resolution_with_an_after_photo_tells_every_follower_with_it(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    report = await make_report(session, media_dir=tmp_path)
+    assert report.id is not None
+    report_id = report.id
+    me_too = await make_person(session)
+    assert me_too.id is not None
+    await follow(
+        session, report_id=report_id, person_id=me_too.id, reason=FollowReason.ME_TOO, now=NOW
+    )
+    report = await walk(session, report, S.ACCEPTED, S.PLANNED, S.IN_PROGRESS)
+    stored = store_photo(make_photo(seed=77), media_dir=tmp_path)
+    photo = AfterPhoto(stored, "after-file-id", "after-unique")
+    with pytest.raises(TransitionError, match="not_allowed"):  # only with a resolution
+        await transition(
+            session,
+            report_id=report_id,
+            expected_version=report.version,
+            to=S.PLANNED,
+            actor_id=None,
+            now=NOW,
+            after_photo=photo,
+        )
+    assert [p.kind for p in await report_photos(session, report_id=report_id)] == ["before"]
+    await transition(
+        session,
+        report_id=report_id,
+        expected_version=report.version,
+        to=S.RESOLVED,
+        actor_id=None,
+        now=NOW,
+        public_note="Done",
+        after_photo=photo,
+    )
+    photos = await report_photos(session, report_id=report_id)
+    assert [(p.kind, p.telegram_file_id) for p in photos][-1] == ("after", "after-file-id")
+    resolved = [
+        p for _, kind, p in await outbox(session) if kind == "status" and p["status"] == "resolved"
+    ]
+    assert [p["photo"] for p in resolved] == ["after-file-id", "after-file-id"]  # both followers
+    assert before_and_after(photos) == [photos[0], photos[-1]]
