@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
@@ -248,14 +248,7 @@ class OutboxSender:
                 )
             return None
         try:
-            if rendered.photo is None:
-                sent = await bot.send_message(
-                    row.chat_id, rendered.text, reply_markup=rendered.markup
-                )
-            else:  # one message: the photo with the notice as its caption
-                sent = await bot.send_photo(
-                    row.chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
-                )
+            sent = await self._deliver(bot, row, rendered)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             await self._postpone(row, timedelta(seconds=seconds), str(exc), count=False)
@@ -286,6 +279,21 @@ class OutboxSender:
         if not marked:
             logger.warning("outbox: row %s was sent after its claim had timed out", row.id)
         return None
+
+    async def _deliver(self, bot: Bot, row: OutboxMessage, rendered: Rendered) -> Message:
+        """One message: the photo with the notice as its caption, or the text. A photo that
+        Telegram refuses (say its file id is no longer valid) does not cost the notice: the
+        text goes alone (tests/conversation/test_hearing_back.py)."""
+        if rendered.photo is not None:
+            try:
+                return await bot.send_photo(
+                    row.chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
+                )
+            except BadRequest as exc:
+                logger.warning(
+                    "outbox: row %s: photo refused (%s), text alone", row.id, exc.message
+                )
+        return await bot.send_message(row.chat_id, rendered.text, reply_markup=rendered.markup)
 
     async def _postpone(
         self, row: OutboxMessage, delay: timedelta, error: str, *, count: bool

@@ -159,3 +159,29 @@ async def test_a_long_note_with_the_after_photo_still_fits_one_caption(
     assert notice.text.endswith("…"), "the note shortened to fit; /myreports keeps more"
     await resident.expect_message(containing="您对处理结果满意吗")
     await resident.expect_no_message()
+
+
+async def test_a_refused_after_photo_does_not_cost_the_notice(
+    bot: Bot, sandbox: Sandbox, planner: Person, resident: Person
+) -> None:
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await open_inbox(planner, ref)
+    await accept(planner, ref)
+    await expect_next_in_inbox(planner, None)
+    await to_stage(planner, ref, "📅 Planned")
+    await to_stage(planner, ref, "🔨 Work started")
+    sandbox.fail_next(
+        "sendPhoto",
+        error_code=400,
+        description="Bad Request: wrong file identifier/HTTP URL specified",
+        chat_id=resident.user_id,
+    )
+    await resolve_with_photo(planner, ref, note=NOTE)
+    for chinese in ("已受理", "已列入计划", "处理中"):
+        await resident.expect_message(containing=f"有新进展：{chinese}")
+    notice = await resident.expect_message(containing="有新进展：已解决")
+    assert notice.method == "sendMessage", "the text alone"
+    assert f"💬 规划师留言：{NOTE}" in notice.text
+    await resident.expect_message(containing="您对处理结果满意吗")
+    await resident.expect_no_message()
