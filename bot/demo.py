@@ -110,8 +110,8 @@ def _save(path: Path, data: bytes) -> None:
 
 
 async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> None:
-    """The admin invites a planner, who triages the report and moves it to resolved; the
-    resident hears of each step and rates the fix."""
+    """The admin invites a planner, who triages the report and moves it on; the resident
+    hears of each step."""
     admin = sandbox.person(user_id=DEMO_ADMIN_ID, first_name="Admin", language_code="en")
     await admin.send("/invite planner xinhua-road")
     invite = await admin.expect_message(containing="/join ")
@@ -131,7 +131,6 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
     for stage, note in (
         ("📅 Planned", ""),
         ("🔨 Work started", "Volunteers clear the passage on Saturday morning."),
-        ("✅ Resolved", "Cleared and a new lamp fitted."),
     ):
         await li.send(f"/report {ref}")
         await _expect_card(li, ref)
@@ -143,9 +142,32 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
             await li.tap("Update without a note")
         await li.expect_message(containing="is now:")
         await resident.expect_message(containing="有新进展")
-    await resident.expect_message(containing="真的修好了吗")
-    await resident.tap("⭐⭐⭐⭐⭐")
-    await resident.expect_edit(containing="谢谢您的评价")
+    await hear_back(li, resident, ref)
+
+
+async def hear_back(li: Person, resident: Person, ref: str) -> None:
+    """The planner resolves with a photo of the fixed corner: it reaches the resident with
+    the notice as its caption; she answers on the 12345 scale and sees before and after."""
+    await li.send(f"/report {ref}")
+    await _expect_card(li, ref)
+    await li.tap("✅ Resolved")
+    await li.expect_message(containing="after")
+    await li.send_photo(make_photo(seed=8), caption="Cleared and a new lamp fitted.")
+    await li.expect_message(containing="is now: resolved")
+    notice = await resident.expect_message(containing="规划师留言：Cleared and a new lamp fitted.")
+    if not notice.photo:
+        raise RuntimeError("the after photo did not reach the resident")
+    await resident.expect_message(containing="您对处理结果满意吗")
+    await resident.tap("😊 满意")
+    await resident.expect_edit(containing="谢谢")
+    await resident.expect_message(containing="已办结")
+    await resident.tap("📋 我的报告")
+    await resident.expect_message(containing="您的报告共 1 份")
+    await resident.tap(f"{ref} · 已办结")
+    await resident.expect_message(containing="修好后")  # an album: before, with the history
+    after = await resident.expect_message()  # and after
+    if after.photo != notice.photo:
+        raise RuntimeError("/myreports does not show the after photo")
     await li.send("/stats")
     await li.expect_message(containing="Last 30 days")
 

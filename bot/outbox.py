@@ -1,5 +1,7 @@
 """The outbox sender: claims due `outbox_message` rows, sends them at Telegram's limits, marks them.
 
+What a row says is `bot/outbox_render.py`'s; this module sends it and records the outcome.
+
 Rows are written by storage in the same transaction as the change that causes them. The
 sender claims a batch (`pending -> sending`, committed), renders each row in the recipient's
 locale, sends it through the bot (whose AIORateLimiter paces requests and retries 429s), and
@@ -26,24 +28,22 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-import prompts
 from bot.chart import digest_chart
-from handlers.buttons import Rate
+from bot.outbox_render import Rendered, render
 from handlers.context import Clock
-from handlers.digest_text import render_caption, render_digest
-from handlers.notice_view import deliver_notice, notice_text
+from handlers.notice_view import deliver_notice
 from storage.db import session_scope
-from storage.digests import DIGEST_CHART, DIGEST_TEXT
-from storage.models import OutboxMessage, format_ref
+from storage.digests import DIGEST_CHART
+from storage.models import OutboxMessage
 from storage.outbox import (
     backoff,
     claim_due,
@@ -64,50 +64,6 @@ HOUSEKEEPING_EVERY = timedelta(minutes=1)
 def sender_name() -> str:
     """Who claims a row: host, process id and a nonce (a restarted process is someone else)."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of an outbox row, in the recipient's locale."""
-    locale, params = message.locale, message.params
-    ref = format_ref(int(params["report_id"])) if "report_id" in params else ""
-    if message.kind == "status":
-        duplicate_of, reason = params.get("duplicate_of"), params.get("reason")
-        text = prompts.render(
-            "notify.status",
-            locale,
-            ref=ref,
-            status=prompts.render(f"status.{params['status']}", locale),
-            note=params.get("note")
-            or (prompts.render_text(f"triage.reason_{reason}", locale) if reason else ""),
-            duplicate_of=format_ref(int(duplicate_of)) if duplicate_of else "",
-        )
-        return text, None
-    if message.kind == "rate":
-        report_id = int(params["report_id"])
-        stars = [
-            InlineKeyboardButton("⭐" * n, callback_data=Rate(report_id, n).encode())
-            for n in range(1, 6)
-        ]
-        not_fixed = InlineKeyboardButton(
-            prompts.render("buttons.not_fixed", locale), callback_data=Rate(report_id, 0).encode()
-        )
-        keyboard = InlineKeyboardMarkup([stars[:3], stars[3:], [not_fixed]])
-        return prompts.render("notify.rate", locale, ref=ref), keyboard
-    if message.kind == "reopened":
-        given = params.get("stars") or 0
-        return prompts.render("notify.reopened", locale, ref=ref, stars=given), None
-    if message.kind == "info_received":
-        return prompts.render("notify.info_received", locale, ref=ref), None
-    if message.kind == "notice":  # sent by deliver_notice (an album when it has photos)
-        return notice_text(params, locale), None
-    if message.kind == "overdue":
-        refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
-        return prompts.render("notify.overdue", locale, count=len(refs), refs=refs), None
-    if message.kind == DIGEST_TEXT:  # a committee's digest (issue 13): text, then the chart
-        return render_digest(locale, params), None
-    if message.kind == DIGEST_CHART:  # the chart's caption; `_send` draws the photo
-        return render_caption(locale, params), None
-    raise ValueError(f"unknown outbox kind {message.kind!r}")
 
 
 class OutboxSender:
@@ -212,8 +168,9 @@ class OutboxSender:
     async def _send(self, bot: Bot, row: OutboxMessage) -> float | None:
         assert row.id is not None
         try:
-            text, markup = render(row)
-            chart = await digest_chart(row.locale, row.params) if row.kind == DIGEST_CHART else None
+            rendered = render(row)
+            if row.kind == DIGEST_CHART:
+                rendered = replace(rendered, photo=await digest_chart(row.locale, row.params))
         except (ValueError, KeyError) as exc:
             async with session_scope(self._engine) as session:
                 await mark_failed(
@@ -221,7 +178,7 @@ class OutboxSender:
                 )
             return None
         try:
-            sent = (await self._deliver(bot, row, text, markup, chart))[0]
+            sent = await self._deliver(bot, row, rendered)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             await self._postpone(row, timedelta(seconds=seconds), str(exc), count=False)
@@ -253,24 +210,28 @@ class OutboxSender:
             logger.warning("outbox: row %s was sent after its claim had timed out", row.id)
         return None
 
-    async def _deliver(
-        self,
-        bot: Bot,
-        row: OutboxMessage,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        chart: bytes | None,
-    ) -> Sequence[Message]:
-        """Send one row; a notice may be an album (sendMediaGroup) and then its text. Errors
-        are Telegram's, so every kind gets the same outcomes (sent, 429, 5xx, blocked, failed).
-        A notice whose album went out but whose text then failed is sent whole again."""
+    async def _deliver(self, bot: Bot, row: OutboxMessage, rendered: Rendered) -> Message:
+        """One message: the photo with the notice as its caption, or the text. A photo that
+        Telegram refuses (say its file id is no longer valid) does not cost the notice: the
+        text goes alone (tests/conversation/test_hearing_back.py). A notice may be an album
+        (sendMediaGroup) and then its text: its first message is the one marked."""
         if row.kind == "notice":
-            return await deliver_notice(
+            sent = await deliver_notice(
                 bot, row.chat_id, row.params, row.locale, media_dir=self._media_dir
             )
-        if chart is not None:  # a digest's chart, with its caption
-            return [await bot.send_photo(row.chat_id, chart, caption=text)]
-        return [await bot.send_message(row.chat_id, text, reply_markup=markup)]
+            return sent[0]
+        if isinstance(rendered.photo, bytes):  # a chart drawn for this row
+            return await bot.send_photo(row.chat_id, rendered.photo, caption=rendered.text)
+        if rendered.photo is not None:
+            try:
+                return await bot.send_photo(
+                    row.chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
+                )
+            except BadRequest as exc:
+                logger.warning(
+                    "outbox: row %s: photo refused (%s), text alone", row.id, exc.message
+                )
+        return await bot.send_message(row.chat_id, rendered.text, reply_markup=rendered.markup)
 
     async def _postpone(
         self, row: OutboxMessage, delay: timedelta, error: str, *, count: bool

@@ -164,23 +164,6 @@ class MyReport:
 
 
 @dataclass(frozen=True)
-class Rate:
-    """`rate:<report id>:<stars>`, 0 stars meaning "not fixed"."""
-
-    report_id: int
-    stars: int
-    pattern: ClassVar[re.Pattern[str]] = _pattern("rate", NUMBER, "([0-5])")
-
-    def encode(self) -> str:
-        return f"rate:{self.report_id}:{self.stars}"
-
-    @classmethod
-    def parse(cls, data: str) -> Rate:
-        report_id, stars = _fields(cls.pattern, data)
-        return cls(int(report_id), int(stars))
-
-
-@dataclass(frozen=True)
 class Revoke:
     """`rv:<person id>:<community id>`: an admin takes a planner's role away."""
 

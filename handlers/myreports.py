@@ -1,10 +1,11 @@
-"""/myreports: a resident's own reports, paged; one report with its photo and history."""
+"""/myreports: the reports a resident filed or follows ("me too", merged), paged; one report
+with its photos (before, and after when a planner sent one) and its history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import Update
+from telegram import InputMediaPhoto, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers.buttons import MyReport, MyReportsPage, on, pressed
@@ -26,6 +27,7 @@ from handlers.context import CustomContext
 from handlers.report_ask import CAPTION_LIMIT
 from handlers.start import menu_filter
 from storage.models import ReportEvent, format_ref
+from storage.reports import before_and_after
 from storage.residents import MyReport as MyReportRead
 from storage.residents import my_report, my_reports_page
 
@@ -38,11 +40,18 @@ def _when(context: CustomContext, moment: datetime) -> str:
     return moment.astimezone(context.config.timezone).strftime("%Y-%m-%d %H:%M")
 
 
-def _public_note(locale: str, event: ReportEvent) -> str:
-    """What residents may read of a step: the planner's note, or a template reason."""
-    if event.decline_reason:
-        return plain(locale, f"triage.reason_{event.decline_reason}")
-    return event.public_note
+def _history_line(context: CustomContext, locale: str, event: ReportEvent, chars: int) -> str:
+    """One step as residents may read it: the stage and a template reason in their words,
+    the planner's note as written (marked as the planner's, shortened to `chars`)."""
+    reason = event.decline_reason
+    return t(
+        locale,
+        "myreports.history_line",
+        when=_when(context, event.at),
+        status=t(locale, f"status.{event.to_status}"),
+        reason=plain(locale, f"triage.reason_{reason}") if reason else "",
+        note="" if reason else shorten(event.public_note, chars),
+    )
 
 
 def _page_data(page: int) -> str:
@@ -64,7 +73,9 @@ async def show_list(
             (
                 plain(
                     locale,
-                    "buttons.report_item",
+                    "myreports.followed_item"
+                    if r.reporter_id != caller.id
+                    else "buttons.report_item",
                     ref=format_ref(r.id or 0),
                     status=plain(locale, f"status.{r.status}"),
                 ),
@@ -73,10 +84,18 @@ async def show_list(
         ]
         for r in listed.items
     ]
+    followed = any(r.reporter_id != caller.id for r in listed.items)
     nav = nav_row(locale, page=listed.page, pages=listed.pages, data=_page_data)
     if nav:
         rows.append(nav)
-    text = t(locale, "myreports.header", total=listed.total, page=listed.page, pages=listed.pages)
+    text = t(
+        locale,
+        "myreports.header",
+        total=listed.total,
+        page=listed.page,
+        pages=listed.pages,
+        followed=followed,
+    )
     if update.callback_query is not None:
         await message.edit_text(text, reply_markup=inline(rows))
     else:
@@ -115,10 +134,12 @@ async def show_report(update: Update, context: CustomContext) -> None:
 async def _send_detail(
     update: Update, context: CustomContext, caller: Caller, mine: MyReportRead
 ) -> None:
-    """The first photo with the report and its history as the caption; when they are too
-    long for a caption (1024 characters), the photo and then the text."""
+    """The first photo, and the "after" photo when there is one, with the report and its
+    history as the caption (one request: a photo, or an album of the two); when they are too
+    long for a caption (1024 characters), the photos and then the text."""
     locale, message = caller.locale, message_of(update)
-    report, photos, events = mine.report, mine.photos, mine.events
+    report, events = mine.report, mine.events
+    photos = before_and_after(mine.photos)
     detail = t(
         locale,
         "myreports.detail",
@@ -128,30 +149,31 @@ async def _send_detail(
         place=place_label(locale, report),
         description=report.description,
         created=_when(context, report.created_at),
+        followed=mine.followed,
+        before_after=len(photos) == 2,
     )
 
     def text_with(note_chars: int) -> str:
         history = [t(locale, "myreports.history_title")] + [
-            t(
-                locale,
-                "myreports.history_line",
-                when=_when(context, e.at),
-                status=t(locale, f"status.{e.to_status}"),
-                note=shorten(_public_note(locale, e), note_chars),
-            )
-            for e in events
+            _history_line(context, locale, e, note_chars) for e in events
         ]
         return detail + "\n\n" + "\n".join(history)
 
     text = fit(text_with, TEXT_LIMIT, start=NOTE_CHARS)
+    caption = text if len(text) <= CAPTION_LIMIT else format_ref(report.id or 0)
     if not photos:
         await message.reply_text(text)
-    elif len(text) <= CAPTION_LIMIT:  # one message (issue 11: one paced request)
-        await message.reply_photo(photo_source(context, photos[0]), caption=text)
-    else:  # a long history: the photo, then all of it
-        await message.reply_photo(
-            photo_source(context, photos[0]), caption=format_ref(report.id or 0)
+        return
+    if len(photos) == 1:  # one message (issue 11: one paced request)
+        await message.reply_photo(photo_source(context, photos[0]), caption=caption)
+    else:  # before and after side by side: one album, the text as its caption
+        await message.reply_media_group(
+            [
+                InputMediaPhoto(photo_source(context, photos[0]), caption=caption),
+                InputMediaPhoto(photo_source(context, photos[1])),
+            ]
         )
+    if caption != text:  # a long history: the photos, then all of it
         await message.reply_text(text)
 
 

@@ -14,9 +14,9 @@ from handlers.report_steps import download_photo
 from handlers.roles import Actor, load_actor
 from storage.lifecycle import TransitionError
 from storage.models import PendingInput, ReportStatus
-from storage.reports import parse_ref
+from storage.reports import AfterPhoto, parse_ref
 from storage.rules import MAX_NOTE
-from storage.triage import AfterPhoto, answer
+from storage.triage import answer
 
 
 async def on_planner_input(update: Update, context: CustomContext) -> None:

@@ -71,7 +71,9 @@ async def export_rows(session: AsyncSession, *, community_id: int | None) -> lis
     One dict per report with exactly the keys of `EXPORT_FIELDS`: `ref` is "R-000123",
     `community` the community's slug ("" when none), times are ISO 8601 UTC strings such as
     "2026-11-02T09:30:00Z" (None when not set), `duplicate_of` the original's ref or "",
-    `department` a code or "", lat/lon/rating numbers or None, `outside_area` a bool.
+    `department` a code or "", lat/lon numbers or None, `rating` the resident's answer as a
+    `rules.Satisfaction` code ("satisfied", "mostly_satisfied", "not_satisfied",
+    "not_fixed") or None, `outside_area` a bool.
     """
     query = (
         select(Report, col(Community.slug))

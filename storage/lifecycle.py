@@ -27,7 +27,8 @@ from storage.models import (
     ReportStatus,
 )
 from storage.outbox import enqueue, enqueue_to_planners
-from storage.rules import DeclineReason, satisfied
+from storage.reports import AfterPhoto, add_after_photo
+from storage.rules import DeclineReason, Satisfaction, satisfied
 from storage.writes import insert_or_skip
 
 S = ReportStatus
@@ -129,9 +130,15 @@ async def transition(
     department: str | None = None,
     duplicate_of_id: int | None = None,
     reason: DeclineReason | None = None,
+    after_photo: AfterPhoto | None = None,
 ) -> Report:
     """Move a report to `to`, append its event, and queue a notice to every follower. A
-    template `reason` is kept as its code, and put into words in each reader's language."""
+    template `reason` is kept as its code, and put into words in each reader's language.
+    A resolution may come with an `after_photo` of the fixed corner: it is stored with the
+    report, and every follower's notice carries it (sent as one photo, the notice its
+    caption: tests/conversation/test_hearing_back.py)."""
+    if after_photo is not None and to is not S.RESOLVED:
+        raise TransitionError("not_allowed", report_id=report_id)
     report = await session.get(Report, report_id)
     if report is None:
         raise TransitionError("not_found")
@@ -180,7 +187,17 @@ async def transition(
             decline_reason=reason,
         )
     )
-    await _notify_followers(session, report=report, public_note=public_note, reason=reason, now=now)
+    photo = None
+    if after_photo is not None:
+        photo = await add_after_photo(session, report_id=report_id, photo=after_photo)
+    await _notify_followers(
+        session,
+        report=report,
+        public_note=public_note,
+        reason=reason,
+        photo=photo.telegram_file_id if photo else None,
+        now=now,
+    )
     return report
 
 
@@ -190,6 +207,7 @@ async def _notify_followers(
     report: Report,
     public_note: str,
     reason: DeclineReason | None,
+    photo: str | None,
     now: datetime,
 ) -> None:
     assert report.id is not None
@@ -207,6 +225,7 @@ async def _notify_followers(
                 "note": public_note,
                 "reason": reason,
                 "duplicate_of": duplicate_of,
+                "photo": photo,
             },
             now=now,
             dedupe_key=f"status:{report.id}:{report.version}:{person.id}",
@@ -295,18 +314,21 @@ async def merge(
 
 
 async def rate(
-    session: AsyncSession, *, report_id: int, person_id: int, stars: int | None, now: datetime
+    session: AsyncSession,
+    *,
+    report_id: int,
+    person_id: int,
+    answer: Satisfaction,
+    now: datetime,
 ) -> Report:
-    """The reporter's answer to "is it fixed?": a satisfied rating (`rules.satisfied`: 4-5
-    stars) closes the report; 1-3 stars or not fixed (None) reopen it and tell its planners."""
+    """The reporter's answer to "is it fixed?": 满意 or 基本满意 (`rules.satisfied`) close the
+    report; 不满意 or 没修好 reopen it and tell its planners. The answer is kept as its code."""
     report = await session.get(Report, report_id)
     if report is None or report.reporter_id != person_id:
         raise TransitionError("not_found")
     if report.status != S.RESOLVED:
         raise _refused("not_allowed", report)
-    if stars is not None and not 1 <= stars <= 5:
-        raise _refused("not_allowed", report)
-    to = S.CLOSED if satisfied(stars) else S.REOPENED
+    to = S.CLOSED if satisfied(answer) else S.REOPENED
     report = await transition(
         session,
         report_id=report_id,
@@ -315,15 +337,14 @@ async def rate(
         actor_id=person_id,
         now=now,
     )
-    if stars is not None:
-        report.rating, report.rated_at = stars, now
-        session.add(report)
+    report.rating, report.rated_at = answer.value, now
+    session.add(report)
     if to is S.REOPENED:
         await enqueue_to_planners(
             session,
             community_id=report.community_id,
             kind="reopened",
-            params={"report_id": report_id, "stars": stars},
+            params={"report_id": report_id, "answer": answer.value},
             now=now,
             dedupe_key=f"reopened:{report_id}:{report.version}",
         )

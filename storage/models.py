@@ -115,7 +115,7 @@ class Report(SQLModel, table=True):
     first_response_at: datetime | None = _ts(nullable=True)
     resolved_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)
-    rating: int | None = None
+    rating: str | None = Field(default=None, max_length=16)  # a rules.Satisfaction code
     rated_at: datetime | None = _ts(nullable=True)
     awaiting_info: bool = False  # needs_info asked and the reporter has not answered yet
     draft_id: int | None = Field(default=None, unique=True, index=True)  # filed from this draft

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,25 +33,41 @@ async def report_events(session: AsyncSession, *, report_id: int) -> list[Report
     return list((await session.exec(query)).all())
 
 
+@dataclass(frozen=True)
+class AfterPhoto:
+    """A planner's photo of the fixed corner, stored, with Telegram's ids for it."""
+
+    stored: StoredPhoto
+    file_id: str
+    file_unique_id: str
+
+
 async def add_after_photo(
-    session: AsyncSession, *, report_id: int, stored: StoredPhoto, file_id: str, file_unique_id: str
-) -> None:
+    session: AsyncSession, *, report_id: int, photo: AfterPhoto
+) -> ReportPhoto:
     """A planner's photo of the fixed corner, shown next to the resident's 'before'."""
     count = len(await report_photos(session, report_id=report_id))
-    session.add(
-        ReportPhoto(
-            report_id=report_id,
-            position=count + 1,
-            kind="after",
-            telegram_file_id=file_id,
-            file_unique_id=file_unique_id,
-            path=stored.path,
-            phash=stored.phash,
-            width=stored.width,
-            height=stored.height,
-        )
+    row = ReportPhoto(
+        report_id=report_id,
+        position=count + 1,
+        kind="after",
+        telegram_file_id=photo.file_id,
+        file_unique_id=photo.file_unique_id,
+        path=photo.stored.path,
+        phash=photo.stored.phash,
+        width=photo.stored.width,
+        height=photo.stored.height,
     )
+    session.add(row)
     await session.flush()
+    return row
+
+
+def before_and_after(photos: list[ReportPhoto]) -> list[ReportPhoto]:
+    """The resident's first photo and the latest "after" photo, when there is one."""
+    before = [p for p in photos if p.kind != "after"][:1]
+    after = [p for p in photos if p.kind == "after"][-1:]
+    return before + after
 
 
 def parse_ref(text: str) -> int | None:

@@ -1,7 +1,7 @@
 """What a resident does outside a report: language, community, and their own reports.
 
 One operation per thing they do, each one transaction; the reads their reply needs are
-part of it. Only a report's own reporter may open it (`my_report`).
+part of it. Only a report's reporter and its followers may open it (`my_report`).
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement
-from sqlmodel import SQLModel, col, func, select
+from sqlmodel import SQLModel, col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.callers import CallerState
 from storage.communities import Pin, get_community, pin_community
-from storage.models import Community, Report, ReportEvent, ReportPhoto
+from storage.models import Community, Report, ReportEvent, ReportFollower, ReportPhoto
 from storage.people import set_community, set_locale
-from storage.reports import get_report, report_events, report_photos
+from storage.reports import report_events, report_photos
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -99,14 +99,21 @@ async def settle_by_pin(
     return replace(caller, community=pin.community), pin
 
 
+def _mine_or_followed(person_id: int) -> ColumnElement[bool]:
+    """Reports the person filed, and those they follow ("me too", or theirs merged into it)."""
+    followed = select(ReportFollower.report_id).where(ReportFollower.person_id == person_id)
+    return or_(col(Report.reporter_id) == person_id, col(Report.id).in_(followed))
+
+
 async def my_reports_page(
     session: AsyncSession, *, person_id: int, page: int, size: int
 ) -> Page[Report]:
-    """A resident's reports, newest first."""
+    """A resident's reports and the reports they follow, newest first (a followed one is
+    one whose `reporter_id` is someone else)."""
     return await _page(
         session,
         Report,
-        where=[col(Report.reporter_id) == person_id],
+        where=[_mine_or_followed(person_id)],
         order=[col(Report.created_at).desc(), col(Report.id).desc()],
         page=page,
         size=size,
@@ -118,12 +125,15 @@ class MyReport:
     report: Report
     photos: list[ReportPhoto]
     events: list[ReportEvent]
+    followed: bool  # followed, not filed by this person
 
 
 async def my_report(session: AsyncSession, *, person_id: int, report_id: int) -> MyReport | None:
-    """One report with its photos and history, for its own reporter only."""
-    report = await get_report(session, report_id=report_id)
-    if report is None or report.reporter_id != person_id:
+    """One report with its photos and history, for its reporter and its followers only."""
+    query = select(Report).where(col(Report.id) == report_id, _mine_or_followed(person_id))
+    report = (await session.exec(query)).first()
+    if report is None:
         return None
     photos = await report_photos(session, report_id=report_id)
-    return MyReport(report, photos, await report_events(session, report_id=report_id))
+    events = await report_events(session, report_id=report_id)
+    return MyReport(report, photos, events, followed=report.reporter_id != person_id)

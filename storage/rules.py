@@ -14,23 +14,48 @@ from sqlmodel import col
 
 from storage.models import Report
 
-#: The rating scale of the 12345 hotlines, as stars: 5 满意 and 4 基本满意 count as satisfied;
-#: 3 and fewer (不满意), like "not fixed" (没修好), reopen the report.
-SATISFIED_FROM_STARS = 4
+
+class Satisfaction(StrEnum):
+    """A resident's answer to "is it fixed?", on the scale of the 12345 hotlines: 满意,
+    基本满意, 不满意, 没修好. Stored as these codes in `report.rating` (migration
+    0006_satisfaction_scale turned the stars of before into them, `from_stars`)."""
+
+    SATISFIED = "satisfied"  # 满意
+    MOSTLY_SATISFIED = "mostly_satisfied"  # 基本满意
+    NOT_SATISFIED = "not_satisfied"  # 不满意
+    NOT_FIXED = "not_fixed"  # 没修好
+
+
+#: The answers that count as satisfied; the other two reopen the report and tell its planners.
+SATISFIED = frozenset({Satisfaction.SATISFIED, Satisfaction.MOSTLY_SATISFIED})
 #: What a resident writes (their words, their answer to a planner's question), at most.
 MAX_WORDS = 1000
 #: A planner's public note (or typed reason, or question for the resident), at most.
 MAX_NOTE = 1000
 
 
-def satisfied(stars: int | None) -> bool:
-    """Whether a rating counts as satisfied (None is "not fixed")."""
-    return stars is not None and stars >= SATISFIED_FROM_STARS
+def satisfied(answer: Satisfaction) -> bool:
+    """Whether an answer counts as satisfied: the satisfaction rate is
+    (满意 + 基本满意) / rated (`satisfied_rating`, `storage.stats`)."""
+    return answer in SATISFIED
 
 
 def satisfied_rating() -> ColumnElement[bool]:
     """`satisfied()` for queries: the report's rating counts as satisfied."""
-    return col(Report.rating) >= SATISFIED_FROM_STARS
+    return col(Report.rating).in_(sorted(SATISFIED))
+
+
+def from_stars(stars: int) -> Satisfaction:
+    """What a rating of the old 1-5 star scale (0 for "not fixed") means on the new one:
+    5 满意, 4 基本满意 (both satisfied, as before), 1-3 不满意, 0 没修好. For the
+    `rate:<id>:<n>` buttons still in residents' chats; the migration says the same in SQL."""
+    if stars == 0:
+        return Satisfaction.NOT_FIXED
+    if stars >= 5:
+        return Satisfaction.SATISFIED
+    if stars == 4:
+        return Satisfaction.MOSTLY_SATISFIED
+    return Satisfaction.NOT_SATISFIED
 
 
 def overdue(*, now: datetime, hours: int) -> ColumnElement[bool]:

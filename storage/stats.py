@@ -75,8 +75,9 @@ async def report_stats(
       the two middle values for an even count; None when none has one).
     - resolved: reports (excluding status 'duplicate') with resolved_at set.
     - resolution_rate: resolved / (total - duplicates) (None when that is 0).
-    - rated: rating not null; satisfied: `rules.satisfied_rating()` (4 or 5 stars);
-      satisfaction_rate: satisfied / rated (None when rated == 0).
+    - rated: rating not null (any of 满意, 基本满意, 不满意, 没修好); satisfied:
+      `rules.satisfied_rating()` (满意 or 基本满意); satisfaction_rate: satisfied / rated
+      (None when rated == 0).
     - overdue: `rules.overdue()` at `until`: no first response, and older than
       first_response_hours (exactly first_response_hours old is not yet overdue).
     """

@@ -18,9 +18,8 @@ from storage.communities import get_community
 from storage.duplicates import Candidate, likely_duplicates
 from storage.inbox import clear_pending, count_inbox, is_overdue, next_in_inbox, set_pending
 from storage.lifecycle import TransitionError, merge, stale, transition
-from storage.media import StoredPhoto
 from storage.models import Community, PendingInput, Report, ReportPhoto, ReportStatus
-from storage.reports import add_after_photo, get_report, report_photos
+from storage.reports import AfterPhoto, get_report, report_photos
 from storage.rules import MAX_NOTE, DeclineReason
 
 S = ReportStatus
@@ -170,6 +169,7 @@ async def move(
     note: str = "",
     reason: DeclineReason | None = None,
     department: str | None = None,
+    after_photo: AfterPhoto | None = None,
 ) -> Moved:
     """Move the report on (its followers are told); the next card when it left the inbox."""
     await _in_scope(session, scope=scope, report_id=report_id)
@@ -183,6 +183,7 @@ async def move(
         public_note=note,
         reason=reason,
         department=department,
+        after_photo=after_photo,
     )
     await clear_pending(session, person_id=scope.person_id)
     inbox = (
@@ -218,15 +219,6 @@ async def merge_into(
     )
     await clear_pending(session, person_id=scope.person_id)
     return Moved(report, root, await next_card(session, scope=scope, now=now, hours=hours))
-
-
-@dataclass(frozen=True)
-class AfterPhoto:
-    """A planner's photo of the fixed corner, stored, with Telegram's ids for it."""
-
-    stored: StoredPhoto
-    file_id: str
-    file_unique_id: str
 
 
 async def answer(
@@ -270,17 +262,10 @@ async def answer(
             now=now,
             hours=hours,
             note=text,
+            after_photo=photo,
         )
     except TransitionError as refusal:
         if pending.action != "mgr" or refusal.code == "stale":
             await clear_pending(session, person_id=scope.person_id)
         return refusal
-    if photo is not None:
-        await add_after_photo(
-            session,
-            report_id=report_id,
-            stored=photo.stored,
-            file_id=photo.file_id,
-            file_unique_id=photo.file_unique_id,
-        )
     return moved

@@ -5,13 +5,13 @@ The digest is weekly, Mondays 09:00 Asia/Shanghai: the period is 2026-11-02 09:0
 before. Times below are UTC; response = first_response_at - created_at (limit 48 h).
 
  ref com created      category  status       response  resolved  rating  place (cell)
- A   X   11-03 00:00  litter    resolved     2h        yes       5       31.207,121.427
+ A   X   11-03 00:00  litter    resolved     2h        yes       满意    31.207,121.427
  B   X   11-04 00:00  litter    accepted     50h (late)-         -       31.207,121.427
  C   X   11-05 00:00  lighting  submitted    -         -         -       31.210,121.430  overdue
  D   X   11-08 12:00  greenery  submitted    -         -         -       31.207,121.427  13 h old
  E   X   11-06 00:00  litter    declined     10h       -         -       31.204,121.425
- F   X   11-03 06:00  litter    reopened     4h        yes       1       31.204,121.425
- P1  X   10-27 00:00  litter    resolved     1h        yes       5       (previous week)
+ F   X   11-03 06:00  litter    reopened     4h        yes       不满意  31.204,121.425
+ P1  X   10-27 00:00  litter    resolved     1h        yes       满意    (previous week)
  P2  X   10-28 00:00  parking   submitted    -         -         -       (previous week) overdue
  L   X   11-09 02:00  litter    submitted    -         -         -       (after the period)
  O   Y   11-04 00:00  litter    submitted    -         -         -       (other community)
@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Category, Report, ReportStatus
+from storage.rules import Satisfaction
 
 PERIOD = (datetime(2026, 11, 2, 1, tzinfo=UTC), datetime(2026, 11, 9, 1, tzinfo=UTC))
 PREVIOUS = (datetime(2026, 10, 26, 1, tzinfo=UTC), PERIOD[0])
@@ -54,7 +55,7 @@ async def add_report(
     place: tuple[float, float] = CELL_1,
     response_h: float | None = None,
     resolved: bool = False,
-    rating: int | None = None,
+    rating: str | None = None,
 ) -> Report:
     report = Report(
         community_id=community_id,
@@ -87,7 +88,7 @@ async def digest_data_set(session: AsyncSession, *, community_id: int, other_id:
         status=s.RESOLVED,
         response_h=2,
         resolved=True,
-        rating=5,
+        rating=Satisfaction.SATISFIED,
     )
     await add_report(
         session,
@@ -130,7 +131,7 @@ async def digest_data_set(session: AsyncSession, *, community_id: int, other_id:
         status=s.REOPENED,
         response_h=4,
         resolved=True,
-        rating=1,
+        rating=Satisfaction.NOT_SATISFIED,
         place=CELL_2,
     )
     await add_report(
@@ -141,7 +142,7 @@ async def digest_data_set(session: AsyncSession, *, community_id: int, other_id:
         status=s.RESOLVED,
         response_h=1,
         resolved=True,
-        rating=5,
+        rating=Satisfaction.SATISFIED,
     )
     await add_report(
         session, community_id=x, created=_at(10, 28), category=Category.PARKING, status=s.SUBMITTED

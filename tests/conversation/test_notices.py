@@ -105,7 +105,7 @@ async def test_wizard_with_an_album_and_a_report_before_and_after(
     await planner.send_photo(make_photo(seed=50))
     await planner.expect_message(containing="is now: resolved")
     await resident.expect_message(containing="已解决")
-    await resident.expect_message(containing="真的修好了吗")
+    await resident.expect_message(containing="您对处理结果满意吗")
 
     await planner.send("/notice")
     await planner.expect_message(containing="Please send its title")

@@ -240,11 +240,12 @@ async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
     await planner.send_photo(make_photo(seed=50), caption="All clear now")
     await planner.expect_message(containing="is now: resolved")
     resolved = await resident.expect_message(containing="已解决")
-    assert "All clear now" in resolved.text
-    ask = await resident.expect_message(containing="真的修好了吗")
-    assert ask.buttons()[-1] == "❌ 没修好"
-    await resident.tap("⭐⭐⭐⭐⭐")
-    thanks = await resident.expect_edit(containing="谢谢您的评价")
+    assert "💬 规划师留言：All clear now" in resolved.text
+    assert resolved.method == "sendPhoto", "the after photo, the notice as its caption"
+    ask = await resident.expect_message(containing="您对处理结果满意吗")
+    assert ask.buttons() == ["😊 满意", "🙂 基本满意", "😞 不满意", "❌ 没修好"]
+    await resident.tap("😊 满意")
+    thanks = await resident.expect_edit(containing="您的评价：😊 满意。谢谢！")
     assert thanks.message_id == ask.message_id, "the question becomes the answer"
     assert thanks.buttons() == []
     await resident.expect_message(containing="已办结")
@@ -255,7 +256,7 @@ async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
         events = (await session.exec(select(ReportEvent).order_by(col(ReportEvent.id)))).all()
         after = (await session.exec(select(ReportPhoto).where(ReportPhoto.kind == "after"))).all()
     assert report.status == "closed"
-    assert report.rating == 5
+    assert report.rating == "satisfied"
     assert report.department == "sanitation"
     assert [e.to_status for e in events] == [
         "submitted",
@@ -365,10 +366,10 @@ async def test_low_rating_reopens_and_tells_planners(
 ) -> None:
     await onboard(resident)
     ref = await resolve_one(planner, resident)
-    await resident.expect_message(containing="真的修好了吗")
-    await resident.tap("⭐")
-    await resident.expect_edit(containing="已重新打开")
-    await planner.expect_message(containing=f"says {ref} is not fixed (1 star)")
+    await resident.expect_message(containing="您对处理结果满意吗")
+    await resident.tap("😞 不满意")
+    await resident.expect_edit(containing="您的评价：😞 不满意。")
+    await planner.expect_message(containing=f"answered “😞 Not satisfied” on {ref}")
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
     assert report.status == "reopened"
@@ -397,7 +398,7 @@ async def test_no_answer_in_seven_days_closes_it(
 ) -> None:
     await onboard(resident)
     await resolve_one(planner, resident)
-    await resident.expect_message(containing="真的修好了吗")
+    await resident.expect_message(containing="您对处理结果满意吗")
     bot.clock.advance(days=6)
     await run_job(bot, AUTO_CLOSE_JOB)
     await resident.expect_no_message()

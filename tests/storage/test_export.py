@@ -89,7 +89,7 @@ async def _resolved_report(session: AsyncSession, tmp_path: Path) -> tuple[Commu
     report.first_response_at = NOW + timedelta(hours=2)
     report.resolved_at = NOW + timedelta(days=3)
     report.closed_at = NOW + timedelta(days=4)
-    report.rating = 4
+    report.rating = "mostly_satisfied"
     report.rated_at = NOW + timedelta(days=4)
     session.add(report)
     session.add(
@@ -132,7 +132,7 @@ async def test_rows_hold_the_public_fields(session: AsyncSession, tmp_path: Path
         "lon": 121.4271,
         "address": "华山路 1954号, Gate 2",
         "description": TRICKY_TEXT,
-        "rating": 4,
+        "rating": "mostly_satisfied",
         "duplicate_of": "",
         "outside_area": False,
     }
@@ -164,7 +164,7 @@ async def test_csv_parses_back(session: AsyncSession, tmp_path: Path) -> None:
         "lon": "121.4271",
         "address": "华山路 1954号, Gate 2",
         "description": TRICKY_TEXT,  # commas, quotes and newlines survive
-        "rating": "4",
+        "rating": "mostly_satisfied",
         "duplicate_of": "",
         "outside_area": "false",
     }
@@ -207,7 +207,7 @@ async def test_geojson_points_are_lon_lat(session: AsyncSession, tmp_path: Path)
         "closed_at": "2026-11-06T09:30:00Z",
         "address": "华山路 1954号, Gate 2",
         "description": TRICKY_TEXT,
-        "rating": 4,
+        "rating": "mostly_satisfied",
         "duplicate_of": "",
         "outside_area": False,
     }

@@ -9,25 +9,32 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from botapi_sandbox import make_photo
 from storage.lifecycle import (
     ALLOWED,
     TransitionError,
     auto_close,
+    follow,
     followers,
     merge,
     rate,
     transition,
 )
+from storage.media import store_photo
 from storage.models import (
+    FollowReason,
     OutboxMessage,
     Report,
     ReportEvent,
     ReportStatus,
 )
+from storage.reports import AfterPhoto, before_and_after, report_photos
 from storage.roles import create_invite, redeem_invite
+from storage.rules import Satisfaction
 from tests.factories import NOW, make_community, make_person, make_report
 
 S = ReportStatus
+A = Satisfaction
 
 
 async def outbox(session: AsyncSession) -> list[tuple[int, str, dict[str, object]]]:
@@ -175,12 +182,14 @@ async def test_low_rating_reopens_and_tells_planners(session: AsyncSession, tmp_
     report_id = report.id
     assert report_id is not None
     assert reporter.id is not None
-    report = await rate(session, report_id=report_id, person_id=reporter.id, stars=2, now=NOW)
+    report = await rate(
+        session, report_id=report_id, person_id=reporter.id, answer=A.NOT_SATISFIED, now=NOW
+    )
     assert report.status == S.REOPENED
-    assert report.rating == 2
+    assert (report.rating, report.rated_at) == ("not_satisfied", NOW)
     assert (planner.telegram_id, "reopened") in [(c, k) for c, k, _ in await outbox(session)]
     with pytest.raises(TransitionError):  # not resolved any more
-        await rate(session, report_id=report_id, person_id=reporter.id, stars=5, now=NOW)
+        await rate(session, report_id=report_id, person_id=reporter.id, answer=A.SATISFIED, now=NOW)
 
 
 async def test_good_rating_closes_and_only_the_reporter_may_rate(
@@ -192,13 +201,17 @@ async def test_good_rating_closes_and_only_the_reporter_may_rate(
     assert report.reporter_id is not None
     with pytest.raises(TransitionError, match="not_found"):
         await rate(
-            session, report_id=report.id, person_id=report.reporter_id + 99, stars=5, now=NOW
+            session,
+            report_id=report.id,
+            person_id=report.reporter_id + 99,
+            answer=A.SATISFIED,
+            now=NOW,
         )
     report = await rate(
-        session, report_id=report.id, person_id=report.reporter_id, stars=5, now=NOW
+        session, report_id=report.id, person_id=report.reporter_id, answer=A.SATISFIED, now=NOW
     )
     assert report.status == S.CLOSED
-    assert report.rating == 5
+    assert report.rating == "satisfied"
 
 
 async def test_auto_close_after_seven_days_without_rating(
@@ -229,3 +242,47 @@ async def test_invites_are_one_time_and_expire(session: AsyncSession) -> None:
         await redeem_invite(session, code=late.code, person=other, now=NOW + timedelta(hours=48))
     with pytest.raises(RoleError, match="unknown"):
         await redeem_invite(session, code="NOPE", person=other, now=NOW)
+
+
+async def test_a_resolution_with_an_after_photo_tells_every_follower_with_it(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    report = await make_report(session, media_dir=tmp_path)
+    assert report.id is not None
+    report_id = report.id
+    me_too = await make_person(session)
+    assert me_too.id is not None
+    await follow(
+        session, report_id=report_id, person_id=me_too.id, reason=FollowReason.ME_TOO, now=NOW
+    )
+    report = await walk(session, report, S.ACCEPTED, S.PLANNED, S.IN_PROGRESS)
+    stored = store_photo(make_photo(seed=77), media_dir=tmp_path)
+    photo = AfterPhoto(stored, "after-file-id", "after-unique")
+    with pytest.raises(TransitionError, match="not_allowed"):  # only with a resolution
+        await transition(
+            session,
+            report_id=report_id,
+            expected_version=report.version,
+            to=S.PLANNED,
+            actor_id=None,
+            now=NOW,
+            after_photo=photo,
+        )
+    assert [p.kind for p in await report_photos(session, report_id=report_id)] == ["before"]
+    await transition(
+        session,
+        report_id=report_id,
+        expected_version=report.version,
+        to=S.RESOLVED,
+        actor_id=None,
+        now=NOW,
+        public_note="Done",
+        after_photo=photo,
+    )
+    photos = await report_photos(session, report_id=report_id)
+    assert [(p.kind, p.telegram_file_id) for p in photos][-1] == ("after", "after-file-id")
+    resolved = [
+        p for _, kind, p in await outbox(session) if kind == "status" and p["status"] == "resolved"
+    ]
+    assert [p["photo"] for p in resolved] == ["after-file-id", "after-file-id"]  # both followers
+    assert before_and_after(photos) == [photos[0], photos[-1]]

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.inbox import is_overdue, overdue_reports
 from storage.lifecycle import rate, transition
 from storage.models import ReportStatus
+from storage.rules import Satisfaction, satisfied
 from storage.stats import report_stats
 from tests.factories import NOW, make_community, make_person, make_report
 from tests.storage.test_lifecycle import walk
@@ -21,17 +22,20 @@ HOURS = 48
 async def test_what_closes_a_report_is_what_counts_as_satisfied(
     session: AsyncSession, tmp_path: Path
 ) -> None:
+    """满意 and 基本满意 close the report and count as satisfied; 不满意 and 没修好 reopen it,
+    and every answer counts as rated: the rate is (满意 + 基本满意) / rated."""
     community = await make_community(session)
     closed = 0
-    for stars in (None, 1, 2, 3, 4, 5):
+    for answer in Satisfaction:
         reporter = await make_person(session, community=community)
         report = await make_report(session, media_dir=tmp_path, reporter=reporter)
         report = await walk(session, report, S.ACCEPTED, S.PLANNED, S.IN_PROGRESS, S.RESOLVED)
         report = await rate(
-            session, report_id=report.id or 0, person_id=reporter.id or 0, stars=stars, now=NOW
+            session, report_id=report.id or 0, person_id=reporter.id or 0, answer=answer, now=NOW
         )
-        expected = S.CLOSED if stars in (4, 5) else S.REOPENED
-        assert (stars, report.status) == (stars, expected)
+        expected = S.CLOSED if answer in ("satisfied", "mostly_satisfied") else S.REOPENED
+        assert (answer, report.status) == (answer, expected)
+        assert satisfied(answer) == (expected == S.CLOSED)
         closed += report.status == S.CLOSED
     stats = await report_stats(
         session,
@@ -40,7 +44,8 @@ async def test_what_closes_a_report_is_what_counts_as_satisfied(
         until=NOW + timedelta(days=1),
         first_response_hours=HOURS,
     )
-    assert (stats.rated, stats.satisfied) == (5, closed) == (5, 2)
+    assert (stats.rated, stats.satisfied) == (4, closed) == (4, 2)
+    assert stats.satisfaction_rate == 0.5
 
 
 async def test_the_card_the_morning_list_and_the_stats_agree_on_overdue(

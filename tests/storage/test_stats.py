@@ -18,16 +18,16 @@ HOURS = 48
 # The data set (A = community "a", B = community "b"); response = first_response_at - created_at.
 #
 #  ref  com created            category    status       response  resolved  rating
-#  R1   A   SINCE (included)   litter      resolved     2h        yes       5
-#  R2   A   10-02 00:00        litter      closed       48h (=)   yes       3
+#  R1   A   SINCE (included)   litter      resolved     2h        yes       满意
+#  R2   A   10-02 00:00        litter      closed       48h (=)   yes       不满意
 #  R3   A   10-03 00:00        greenery    in_progress  49h       -         -
 #  R4   A   10-04 00:00        lighting    submitted    -         -         -   overdue
 #  R5   A   10-05 00:00        litter      duplicate    1h        yes       -   (of R1)
 #  R6   A   UNTIL - 24h        lighting    submitted    -         -         -   24h old
 #  R7   A   UNTIL - 48h        walls       submitted    -         -         -   exactly 48h old
 #  R8   A   UNTIL (excluded)   litter      submitted    -         -         -
-#  R9   A   SINCE - 1s (excl.) litter      resolved     1h        yes       5
-#  R10  B   10-10 00:00        parking     resolved     10h       yes       4
+#  R9   A   SINCE - 1s (excl.) litter      resolved     1h        yes       满意
+#  R10  B   10-10 00:00        parking     resolved     10h       yes       基本满意
 #  R11  B   10-11 00:00        parking     declined     30h       -         -
 #  R12  B   10-12 00:00        other       accepted     0.5h      -         -
 
@@ -41,7 +41,7 @@ async def _add(
     status: ReportStatus,
     response_h: float | None = None,
     resolved: bool = False,
-    rating: int | None = None,
+    rating: str | None = None,
     duplicate_of: Report | None = None,
 ) -> Report:
     report = Report(
@@ -74,7 +74,7 @@ async def _data_set(session: AsyncSession) -> tuple[Community, Community]:
         status=ReportStatus.RESOLVED,
         response_h=2,
         resolved=True,
-        rating=5,
+        rating="satisfied",
     )
     await _add(
         session,
@@ -84,7 +84,7 @@ async def _data_set(session: AsyncSession) -> tuple[Community, Community]:
         status=ReportStatus.CLOSED,
         response_h=48,
         resolved=True,
-        rating=3,
+        rating="not_satisfied",
     )
     await _add(
         session,
@@ -130,7 +130,7 @@ async def _data_set(session: AsyncSession) -> tuple[Community, Community]:
         status=ReportStatus.RESOLVED,
         response_h=1,
         resolved=True,
-        rating=5,
+        rating="satisfied",
     )
     await _add(
         session,
@@ -140,7 +140,7 @@ async def _data_set(session: AsyncSession) -> tuple[Community, Community]:
         status=ReportStatus.RESOLVED,
         response_h=10,
         resolved=True,
-        rating=4,
+        rating="mostly_satisfied",
     )
     await _add(
         session,
@@ -215,7 +215,8 @@ async def test_all_communities(session: AsyncSession) -> None:
     # resolved_at set: R1, R2, R5, R10; R5 is a duplicate -> 3 of (10 - 1 duplicate) = 0.3333
     assert stats.resolved == 3
     assert stats.resolution_rate == pytest.approx(3 / 9)
-    # rated: R1 (5), R2 (3), R10 (4); satisfied (>= 4): R1, R10 -> 2 of 3 = 0.6667
+    # rated: R1 (满意), R2 (不满意), R10 (基本满意); satisfied (满意 or 基本满意): R1, R10
+    # -> 2 of 3 = 0.6667
     assert (stats.rated, stats.satisfied) == (3, 2)
     assert stats.satisfaction_rate == pytest.approx(2 / 3)
     # submitted without response, older than 48h at UNTIL: R4 (27 days); not R6 (24h), not R7
@@ -245,7 +246,7 @@ async def test_one_community(session: AsyncSession) -> None:
     # resolved: R1, R2 (R5 is a duplicate) -> 2 of (7 - 1) = 0.3333
     assert stats.resolved == 2
     assert stats.resolution_rate == pytest.approx(2 / 6)
-    # rated: R1 (5), R2 (3); satisfied: R1 -> 1 of 2 = 0.5
+    # rated: R1 (满意), R2 (不满意); satisfied: R1 -> 1 of 2 = 0.5
     assert (stats.rated, stats.satisfied) == (2, 1)
     assert stats.satisfaction_rate == pytest.approx(0.5)
     assert stats.overdue == 1  # R4
@@ -267,7 +268,7 @@ async def test_other_community(session: AsyncSession) -> None:
     # resolved: R10 -> 1 of 3
     assert stats.resolved == 1
     assert stats.resolution_rate == pytest.approx(1 / 3)
-    # rated: R10 (4), satisfied -> 1 of 1
+    # rated: R10 (基本满意), satisfied -> 1 of 1
     assert (stats.rated, stats.satisfied) == (1, 1)
     assert stats.satisfaction_rate == pytest.approx(1.0)
     assert stats.overdue == 0

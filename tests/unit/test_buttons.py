@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from handlers import buttons as b
+from handlers.buttons_rating import Rate, Satisfy
 from storage.models import Category, Department, ReportStatus, ReportStep
-from storage.rules import DeclineReason
+from storage.rules import DeclineReason, Satisfaction
 
 BIG = 999_999_999  # the largest id a button carries
 EXAMPLES: list[b.Family] = [
@@ -18,8 +19,9 @@ EXAMPLES: list[b.Family] = [
     b.CommunityPage(3),
     b.MyReportsPage(2),
     b.MyReport(BIG),
-    b.Rate(BIG, 0),
-    b.Rate(1, 5),
+    Rate(BIG, 0),
+    Rate(1, 5),
+    *[Satisfy(BIG, answer) for answer in Satisfaction],
     b.Revoke(BIG, BIG),
     *[b.DraftButton(BIG, action) for action in b.DraftAction],
     *[b.DraftCategory(BIG, category) for category in Category],
@@ -49,7 +51,8 @@ def _families() -> list[type[b.Family]]:
         b.CommunityPage,
         b.MyReportsPage,
         b.MyReport,
-        b.Rate,
+        Rate,
+        Satisfy,
         b.Revoke,
         b.DraftButton,
         b.DraftCategory,
@@ -71,6 +74,23 @@ def test_numbers_are_ascii_digits_only(data: str) -> None:
     assert b.ChooseCommunity.pattern.match(data) is None
     with pytest.raises(ValueError, match="does not match"):
         b.ChooseCommunity.parse(data)
+
+
+@pytest.mark.parametrize(
+    ("stars", "answer"),
+    [
+        (5, Satisfaction.SATISFIED),
+        (4, Satisfaction.MOSTLY_SATISFIED),
+        (3, Satisfaction.NOT_SATISFIED),
+        (2, Satisfaction.NOT_SATISFIED),
+        (1, Satisfaction.NOT_SATISFIED),
+        (0, Satisfaction.NOT_FIXED),
+    ],
+)
+def test_the_star_buttons_of_before_mean_the_same_on_the_new_scale(
+    stars: int, answer: Satisfaction
+) -> None:
+    assert Rate.parse(f"rate:7:{stars}").answer is answer
 
 
 def test_the_edit_parts_are_the_steps_before_review() -> None:

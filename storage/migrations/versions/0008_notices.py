@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0008_notices"
-down_revision: str | Sequence[str] | None = "0005_group_chats"
+down_revision: str | Sequence[str] | None = "0006_satisfaction_scale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
