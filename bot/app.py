@@ -60,6 +60,7 @@ def handler_config(settings: Settings) -> HandlerConfig:
         reports_per_hour=settings.reports_per_hour,
         first_response_hours=settings.first_response_hours,
         departments=settings.departments,
+        stale_days=settings.stale_days,
     )
 
 

@@ -94,7 +94,12 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
         return prompts.render("notify.info_received", locale, ref=ref), None
     if message.kind == "overdue":
         refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
-        return prompts.render("notify.overdue", locale, count=len(refs), refs=refs), None
+        stuck = [
+            (format_ref(int(i)), prompts.render(f"status.{status}", locale))
+            for i, status in params.get("stuck", [])
+        ]
+        text = prompts.render("notify.overdue", locale, count=len(refs), refs=refs, stuck=stuck)
+        return text, None
     raise ValueError(f"unknown outbox kind {message.kind!r}")
 
 
