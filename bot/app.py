@@ -47,6 +47,7 @@ FLOOD_GROUP = -20  # too many updates from one person: dropped, with one note
 GATE_GROUP = -10  # private-chat check: stops everything else for group chats
 INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
 FEATURE_GROUP = 0  # all features, in the order below
+HELP_GROUP = 5  # after the resident's /help, a planner's own commands (planners only)
 
 RESIDENT_COMMANDS = ("start", "report", "myreports", "language", "community", "help", "cancel")
 
@@ -176,5 +177,6 @@ def build_application(
         ],
         group=FEATURE_GROUP,
     )
+    application.add_handlers(roles.build_help_handlers(), group=HELP_GROUP)
     application.add_error_handler(on_error)
     return application
