@@ -65,6 +65,7 @@ async def walkthrough(sandbox: Sandbox) -> None:
     await wang.expect_message(containing="进展")  # the photo, its history as the caption
 
     await triage_and_resolve(sandbox, wang, f"R-{ref}")
+    await planner_overview(sandbox, f"R-{ref}")
 
     alice = sandbox.person(user_id=1002, first_name="Alice", language_code="en")
     await alice.send("/start")
@@ -117,6 +118,20 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
     await resident.expect_edit(containing="谢谢您的评价")
     await li.send("/stats")
     await li.expect_message(containing="Last 30 days")
+
+
+async def planner_overview(sandbox: Sandbox, ref: str) -> None:
+    """The planner's whole picture: /reports with a typed filter, a filter button, and one
+    tap to a report's card."""
+    li = sandbox.person(user_id=2001, first_name="Planner Li", language_code="en")
+    await li.send("/reports status=closed")
+    await li.expect_message(containing="1 report · closed")
+    await li.tap("⏰ Overdue only")
+    await li.expect_edit(containing="0 reports")
+    await li.tap("✓ ⏰ Overdue only")
+    await li.expect_edit(containing="1 report · closed")
+    await li.tap(f"{ref} · closed")
+    await _expect_card(li, ref)
 
 
 async def _expect_card(planner: Person, ref: str) -> None:
