@@ -114,7 +114,9 @@ async def show(
     markup = inline(_rows(locale, listing, many=len(communities) > 1))
     if update.callback_query is not None:
         await update.callback_query.answer()
-        await message_of(update).edit_text(text, reply_markup=markup)
+        message = message_of(update)
+        if message.reply_markup != markup or message.text_html != text:  # else: shown already
+            await message.edit_text(text, reply_markup=markup)
     else:
         await message_of(update).reply_text(text, reply_markup=markup)
 

@@ -10,7 +10,9 @@ from sqlmodel import col, select
 from bot.jobs import MORNING_JOB
 from botapi_sandbox import Person, Sandbox
 from handlers import reports
+from handlers.buttons_reports import ReportsPage
 from storage.export import export_rows
+from storage.listing import ReportFilter
 from storage.models import OutboxMessage, Report, ReportEvent, ReportNote
 from tests.conversation.conftest import Bot, make_planner, onboard
 from tests.conversation.test_triage import (
@@ -69,6 +71,9 @@ async def test_reports_filters_pages_and_opens_a_card(
     assert "Community ▾" not in listing.buttons(), "one community: no community filter"
     await planner.tap("Next ▶")
     page2 = await planner.expect_edit(containing="page 2 of 2")
+    await planner.tap_data(ReportsPage(2, ReportFilter()).encode())  # again: shows already
+    await planner.expect_callback_answer()
+    await planner.expect_no_message()
     assert page2.buttons()[:2] == [f"{first} · accepted", "◀ Previous"]
     await planner.tap("↕ Newest first")  # oldest first, from page 1
     oldest = await planner.expect_edit(containing="page 1 of 2")
