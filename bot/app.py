@@ -67,6 +67,7 @@ GATE_GROUP = -10  # private-chat check: stops everything else for group chats
 INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
 NOTICE_INPUT_GROUP = -4  # a planner's message while writing a notice; stops the update if taken
 FEATURE_GROUP = 0  # all features, in the order below
+HELP_GROUP = 5  # after the resident's /help, a planner's own commands (planners only)
 
 RESIDENT_COMMANDS = (
     "start",
@@ -89,6 +90,7 @@ def handler_config(settings: Settings) -> HandlerConfig:
         reports_per_hour=settings.reports_per_hour,
         first_response_hours=settings.first_response_hours,
         departments=settings.departments,
+        stale_days=settings.stale_days,
     )
 
 
@@ -220,5 +222,6 @@ def build_application(
         ],
         group=FEATURE_GROUP,
     )
+    application.add_handlers(roles.build_help_handlers(), group=HELP_GROUP)
     application.add_error_handler(on_error)
     return application

@@ -69,6 +69,7 @@ async def walkthrough(sandbox: Sandbox, *, chart_to: Path | None = None) -> None
     await wang.expect_message(containing="进展")  # the photo, its history as the caption
 
     await triage_and_resolve(sandbox, wang, f"R-{ref}")
+    await planner_overview(sandbox, f"R-{ref}")
 
     alice = sandbox.person(user_id=1002, first_name="Alice", language_code="en")
     await alice.send("/start")
@@ -128,20 +129,19 @@ async def triage_and_resolve(sandbox: Sandbox, resident: Person, ref: str) -> No
     await li.expect_message(containing="is now: accepted")
     await li.expect_message(containing="The inbox is empty")
     await resident.expect_message(containing="已受理")
-    for stage, note in (
+    for stage, note in (  # each move is one tap on the reply to the one before
         ("📅 Planned", ""),
         ("🔨 Work started", "Volunteers clear the passage on Saturday morning."),
     ):
-        await li.send(f"/report {ref}")
-        await _expect_card(li, ref)
         await li.tap(stage)
-        await li.expect_message(containing="note")
-        if note:
-            await li.send(note)
-        else:
-            await li.tap("Update without a note")
         await li.expect_message(containing="is now:")
         await resident.expect_message(containing="有新进展")
+        if note:  # a note for the resident: one more tap, and the words
+            await li.tap("📣 Note for residents")
+            await li.expect_message(containing="type a note")
+            await li.send(note)
+            await li.expect_message(containing="was sent to the residents")
+            await resident.expect_message(containing="有新进展")
     await hear_back(li, resident, ref)
 
 
@@ -172,11 +172,25 @@ async def hear_back(li: Person, resident: Person, ref: str) -> None:
     await li.expect_message(containing="Last 30 days")
 
 
+async def planner_overview(sandbox: Sandbox, ref: str) -> None:
+    """The planner's whole picture: /reports with a typed filter, a filter button, and one
+    tap to a report's card."""
+    li = sandbox.person(user_id=2001, first_name="Planner Li", language_code="en")
+    await li.send("/reports status=closed")
+    await li.expect_message(containing="1 report · closed")
+    await li.tap("⏰ Overdue only")
+    await li.expect_edit(containing="0 reports")
+    await li.tap("✓ ⏰ Overdue only")
+    await li.expect_edit(containing="1 report · closed")
+    await li.tap(f"{ref} · closed")
+    await _expect_card(li, ref)
+
+
 async def _expect_card(planner: Person, ref: str) -> None:
-    """A report's card: the photo, the map pin, then the facts and the buttons."""
-    await planner.expect_message()
-    await planner.expect_message()
-    await planner.expect_message(containing=ref)
+    """A report's card: its photos (before, and after once resolved), the map pin, then the
+    facts and the buttons."""
+    while ref not in (await planner.expect_message()).text:
+        pass
 
 
 async def run_demo(*, quiet: bool = False, output: Path | None = None) -> int:

@@ -35,12 +35,16 @@ async def auto_close_job(context: CustomContext) -> None:
 
 
 async def morning_job(context: CustomContext) -> None:
-    """Each planner's overdue reports, once a day."""
+    """Each planner's overdue reports and reports stuck in a stage, once a day."""
     now = context.now()
     day = now.astimezone(context.config.timezone).date().isoformat()
     async with context.session() as session:
         queued = await queue_overdue_notices(
-            session, now=now, hours=context.config.first_response_hours, day=day
+            session,
+            now=now,
+            hours=context.config.first_response_hours,
+            day=day,
+            stale_days=context.config.stale_days,
         )
     if queued:
         context.bot_data.services.wake_outbox()

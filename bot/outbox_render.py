@@ -60,7 +60,12 @@ def render(message: OutboxMessage) -> Rendered:
         return Rendered(prompts.render("notify.info_received", locale, ref=ref))
     if message.kind == "overdue":
         refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
-        return Rendered(prompts.render("notify.overdue", locale, count=len(refs), refs=refs))
+        stuck = [
+            (format_ref(int(i)), prompts.render(f"status.{status}", locale))
+            for i, status in params.get("stuck", [])
+        ]
+        text = prompts.render("notify.overdue", locale, count=len(refs), refs=refs, stuck=stuck)
+        return Rendered(text)
     if message.kind == "notice":  # sent by deliver_notice (an album when it has photos)
         return Rendered(notice_text(params, locale))
     if message.kind == DIGEST_TEXT:  # a committee's digest (issue 13): text, then the chart

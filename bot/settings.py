@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     first_response_hours: int = Field(default=48, ge=1)
     departments: Annotated[tuple[str, ...], NoDecode] = DEPARTMENT_CODES
     planner_morning_time: time = time(8, 30)
+    # A report in one of these stages longer than this many days is on the morning list and
+    # under `/reports overdue` (storage.rules.stuck).
+    stale_accepted_days: int = Field(default=7, ge=1, le=365)
+    stale_planned_days: int = Field(default=30, ge=1, le=365)
+    stale_in_progress_days: int = Field(default=14, ge=1, le=365)
     outbox_claim_timeout_seconds: int = Field(default=300, ge=5)
     outbox_retention_days: int = Field(default=30, ge=1)
     # The first pause after a failed Bot API request; each further pause doubles (replies:
@@ -127,6 +132,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"a comma-separated choice of {', '.join(DEPARTMENT_CODES)}")
             return tuple(value)
         return value
+
+    @property
+    def stale_days(self) -> dict[str, int]:
+        """Days a report may stay in each of these stages (status code -> days)."""
+        return {
+            "accepted": self.stale_accepted_days,
+            "planned": self.stale_planned_days,
+            "in_progress": self.stale_in_progress_days,
+        }
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,10 @@ class HandlerConfig:
     flood_limit: int = 30  # updates per person per window; an album of 10 photos is 10
     flood_window_seconds: float = 10.0
     album_settle_seconds: float = 1.0
+    # days a report may stay in accepted / planned / in_progress (STALE_*_DAYS)
+    stale_days: Mapping[str, int] = field(
+        default_factory=lambda: {"accepted": 7, "planned": 30, "in_progress": 14}
+    )
 
 
 def _nothing() -> None:

@@ -7,16 +7,18 @@ from telegram import InputMediaPhoto, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from handlers.buttons import TriageAction, TriageButton, TriageMerge, TriageStage
+from handlers.buttons_reports import CardAction, CardButton
 from handlers.common import answer_expired, inline, message_of, photo_source, place_label, plain, t
 from handlers.context import CustomContext
 from handlers.report import begin as begin_report
 from handlers.roles import Actor, load_actor, planner_only, refuse
 from storage.communities import community_name
 from storage.duplicates import Candidate
-from storage.lifecycle import PLANNER_STEPS, TransitionError, allowed_next
-from storage.models import Report, ReportStatus, format_ref
+from storage.lifecycle import STEP_BACK, TransitionError, allowed_next, forward_steps
+from storage.models import Report, ReportNote, ReportStatus, format_ref
+from storage.report_edits import CHANGEABLE
 from storage.reports import parse_ref
-from storage.triage import Card, Inbox, Moved, next_card, report_card
+from storage.triage import IN_THE_INBOX, Card, Inbox, Moved, next_card, report_card
 
 S = ReportStatus
 Rows = list[list[tuple[str, str]]]
@@ -53,13 +55,54 @@ async def send_card(
         community=community_name(card.community, locale) if card.community else "",
         outside_area=report.outside_area,
         duplicates=[_duplicate_line(locale, c) for c in card.duplicates],
+        notes=[_note_line(locale, n) for n in card.notes],
     )
-    if inbox or report.status in (S.SUBMITTED, S.NEEDS_INFO):
-        rows = triage_rows(locale, report, card.duplicates, skip=inbox)
-    else:
-        rows = stage_rows(locale, report)
+    rows = card_rows(locale, report, card.duplicates, inbox=inbox)
     markup = inline(rows) if rows else None  # a finished report has no next stage
     await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+def _note_line(locale: str, note: ReportNote) -> str:
+    """An internal note, or a change of category or place, as planners read it."""
+    if note.kind == "category":
+        old, new = (plain(locale, f"category.{c}") for c in (note.old_value, note.text))
+        return plain(locale, "triage.note_category", old=old, new=new)
+    if note.kind == "place":
+        return plain(locale, "triage.note_place", old=note.old_value, new=note.text)
+    return plain(locale, "triage.note_internal", text=note.text)
+
+
+def card_rows(locale: str, report: Report, duplicates: list[Candidate], *, inbox: bool) -> Rows:
+    """What a planner can do next: triage, or move on (one tap) or back, decline, write a
+    public or an internal note, change the category or the place; nothing when finished."""
+    edits = [
+        [
+            (plain(locale, "triage.change_category"), card_button(report, CardAction.CATEGORY)),
+            (plain(locale, "triage.change_place"), card_button(report, CardAction.PLACE)),
+        ]
+    ]
+    internal = (
+        plain(locale, "triage.internal_note"),
+        card_button(report, CardAction.INTERNAL_NOTE),
+    )
+    if inbox or report.status in IN_THE_INBOX:
+        return [*triage_rows(locale, report, duplicates, skip=inbox), *edits, [internal]]
+    if report.status not in CHANGEABLE:
+        return []
+    rows = stage_rows(locale, report)
+    back: list[tuple[str, str]] = []
+    if report.status in STEP_BACK:
+        back.append((plain(locale, "triage.step_back"), card_button(report, CardAction.STEP_BACK)))
+    if S.DECLINED in allowed_next(report.status):
+        back.append((plain(locale, "triage.decline"), button(report, TriageAction.DECLINE)))
+    if back:
+        rows.append(back)
+    public = (plain(locale, "triage.public_note"), card_button(report, CardAction.PUBLIC_NOTE))
+    return [*rows, [public, internal], *edits]
+
+
+def card_button(report: Report, action: CardAction) -> str:
+    return CardButton(report.id or 0, report.version, action).encode()
 
 
 def _duplicate_line(locale: str, candidate: Candidate) -> str:
@@ -98,16 +141,17 @@ def triage_rows(locale: str, report: Report, duplicates: list[Candidate], *, ski
 
 
 def stage_rows(locale: str, report: Report) -> Rows:
-    """The stages a report can move on to from /report."""
+    """The stages a report can move on to: one tap each, the move happens at once; except
+    Resolved, which first asks for the "after" photo (or a note, or "without"), so the photo
+    reaches every follower with the resolved notice itself."""
     return [
         [
             (
                 plain(locale, f"triage.to_{s.value}"),
-                TriageStage(report.id or 0, report.version, s, with_note=True).encode(),
+                TriageStage(report.id or 0, report.version, s, with_note=s is S.RESOLVED).encode(),
             )
         ]
-        for s in PLANNER_STEPS
-        if s in allowed_next(report.status)
+        for s in forward_steps(report.status)
     ]
 
 
@@ -150,7 +194,13 @@ async def open_report(update: Update, context: CustomContext) -> None:
         await begin_report(update, context)
         return
     args = context.args or []
-    report_id = parse_ref(args[0]) if len(args) == 1 else None
+    await show_card(update, context, actor, parse_ref(args[0]) if len(args) == 1 else None)
+
+
+async def show_card(
+    update: Update, context: CustomContext, actor: Actor, report_id: int | None
+) -> None:
+    """The card of one report of the planner's communities (`/report`, a tap in `/reports`)."""
     try:
         if report_id is None:
             raise TransitionError("not_found")
@@ -166,8 +216,10 @@ async def open_report(update: Update, context: CustomContext) -> None:
         if exc.code == "not_permitted":
             await refuse(update, actor.locale)
         else:
-            await message_of(update).reply_text(t(actor.locale, "triage.no_such_report"))
+            await reply_or_alert(update, actor.locale, "triage.no_such_report")
         return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
     await send_card(update, context, actor, card, inbox=False)
 
 
@@ -215,14 +267,38 @@ async def moved(update: Update, context: CustomContext, actor: Actor, done: Move
         await update.callback_query.answer()
         await message_of(update).edit_reply_markup(reply_markup=None)
     ref = format_ref(report.id or 0)
+    rows: Rows = []
     if done.root is not None:
         text = t(locale, "triage.merged", ref=ref, root=format_ref(done.root.id or 0))
     else:
         text = t(locale, "triage.moved", ref=ref, status=t(locale, f"status.{report.status}"))
-    await message_of(update).reply_text(text)
+        if report.status not in IN_THE_INBOX:  # what comes next, one tap away
+            rows = card_rows(locale, report, [], inbox=False)
+    await message_of(update).reply_text(text, reply_markup=inline(rows) if rows else None)
     context.bot_data.services.wake_outbox()
     if done.inbox is not None:
         await show_inbox(update, context, actor, done.inbox)
+
+
+async def changed(
+    update: Update, context: CustomContext, actor: Actor, report: Report, key: str
+) -> None:
+    """A note or a change was kept: say so (`key`), with the card's actions for what comes
+    next, and wake the outbox (a public note is a notice to the followers)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await message_of(update).edit_reply_markup(reply_markup=None)
+    locale = actor.locale
+    text = t(
+        locale,
+        key,
+        ref=format_ref(report.id or 0),
+        category=t(locale, f"category.{report.category}"),
+        place=place_label(locale, report),
+    )
+    rows = card_rows(locale, report, [], inbox=False)
+    await message_of(update).reply_text(text, reply_markup=inline(rows) if rows else None)
+    context.bot_data.services.wake_outbox()
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers.buttons import Revoke, on, pressed
 from handlers.common import Caller, answer_expired, inline, load_caller, plain, t
 from handlers.context import CustomContext
+from handlers.start import menu_filter
 from storage.communities import community_name
 from storage.models import Community, Person
 from storage.roles import (
@@ -222,6 +223,22 @@ async def revoke(update: Update, context: CustomContext, actor: Actor) -> None:
     await query.answer(plain(actor.locale, "roles.revoked"))
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, t(actor.locale, "roles.revoked"))
+
+
+async def planner_help(update: Update, context: CustomContext) -> None:
+    """After the resident's /help (a later group): the planner's commands, for planners."""
+    _caller, actor = await load_actor(update, context)
+    if actor is not None:
+        await _reply(update)(t(actor.locale, "roles.planner_help", admin=actor.is_admin))
+
+
+def build_help_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
+    """For the group after the features (see bot/app.py)."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("help", planner_help, filters=private),
+        MessageHandler(private & menu_filter("buttons.menu_help"), planner_help),
+    ]
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import ForceReply, Update
 from telegram.ext import BaseHandler
 
-from handlers import inbox, planner_input
+from handlers import card_actions, inbox, planner_input, reports
 from handlers.buttons import (
     TriageAction,
     TriageButton,
@@ -32,7 +32,7 @@ from handlers.roles import Actor, planner_only
 from storage.lifecycle import TransitionError
 from storage.models import Department, Report, ReportStatus, format_ref
 from storage.rules import DeclineReason
-from storage.triage import Moved, Question, ask, merge_into, move, next_card, pick
+from storage.triage import IN_THE_INBOX, Moved, Question, ask, merge_into, move, next_card, pick
 
 S = ReportStatus
 QUESTIONS = {
@@ -87,8 +87,9 @@ async def _menu(update: Update, context: CustomContext, actor: Actor, button: Tr
             [(plain(locale, "triage.reason_typed"), typed)],
             [(plain(locale, "triage.back"), back)],
         ]
-    else:  # BACK
-        rows = inbox.triage_rows(locale, report, duplicates, skip=True)
+    else:  # BACK: the card's own buttons again (an inbox card's, with Skip)
+        waiting = report.status in IN_THE_INBOX
+        rows = inbox.card_rows(locale, report, duplicates, inbox=waiting)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await message_of(update).edit_reply_markup(reply_markup=inline(rows))
@@ -280,4 +281,6 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         on(TriageDecline, on_decline),
         on(TriageMerge, on_merge),
         on(TriageStage, on_stage),
+        *card_actions.build_handlers(),
+        *reports.build_handlers(),
     ]

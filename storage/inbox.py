@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingInput, Person, PersonRole, Report, ReportEvent, ReportStatus, Role
 from storage.outbox import enqueue, enqueue_to_planners
-from storage.rules import MAX_WORDS, overdue
+from storage.rules import MAX_WORDS, overdue, stuck
 
 S = ReportStatus
 
@@ -57,6 +57,22 @@ async def overdue_reports(
     query = (
         select(Report)
         .where(col(Report.community_id).in_(list(community_ids)), overdue(now=now, hours=hours))
+        .order_by(col(Report.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def stuck_reports(
+    session: AsyncSession,
+    *,
+    community_ids: Sequence[int],
+    now: datetime,
+    days: Mapping[str, int],
+) -> list[Report]:
+    """The communities' reports left in a stage longer than its days (`rules.stuck`)."""
+    query = (
+        select(Report)
+        .where(col(Report.community_id).in_(list(community_ids)), stuck(now=now, days=days))
         .order_by(col(Report.id))
     )
     return list((await session.exec(query)).all())
@@ -192,9 +208,15 @@ async def clear_pending(session: AsyncSession, *, person_id: int) -> bool:
 
 
 async def queue_overdue_notices(
-    session: AsyncSession, *, now: datetime, hours: int, day: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    hours: int,
+    day: str,
+    stale_days: Mapping[str, int],
 ) -> int:
-    """One morning message per planner listing their overdue reports (once per `day`)."""
+    """One morning message per planner listing their overdue reports and those stuck in a
+    stage (`rules.stuck`, `stale_days`), once per `day`; none for a planner with neither."""
     query = (
         select(Person, PersonRole.community_id)
         .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
@@ -208,13 +230,19 @@ async def queue_overdue_notices(
     queued = 0
     for person, community_ids in communities.values():
         overdue = await overdue_reports(session, community_ids=community_ids, now=now, hours=hours)
-        if not overdue:
+        stalled = await stuck_reports(
+            session, community_ids=community_ids, now=now, days=stale_days
+        )
+        if not overdue and not stalled:
             continue
         message = await enqueue(
             session,
             person=person,
             kind="overdue",
-            params={"report_ids": [r.id for r in overdue]},
+            params={
+                "report_ids": [r.id for r in overdue],
+                "stuck": [[r.id, r.status] for r in stalled],
+            },
             now=now,
             dedupe_key=f"overdue:{day}:{person.id}",
         )

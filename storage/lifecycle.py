@@ -2,10 +2,10 @@
 
 ```
 submitted ──triage──> accepted ──> planned ──> in_progress ──> resolved ──> closed
-    │                     ▲                                       │
-    ├──> needs_info ──────┘                       reopened <──────┘
+    │                     ▲  <·········  <·········               │
+    ├──> needs_info ──────┘  (one stage back)     reopened <──────┘
     ├──> duplicate
-    └──> declined
+    └──> declined  <── also from accepted, planned, in_progress, reopened
 ```
 Every move is guarded by the report's version (optimistic concurrency): of two planners
 acting on the same version, the second is refused and nothing is written or sent twice.
@@ -35,15 +35,17 @@ S = ReportStatus
 ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
     S.SUBMITTED: frozenset({S.ACCEPTED, S.NEEDS_INFO, S.DUPLICATE, S.DECLINED}),
     S.NEEDS_INFO: frozenset({S.ACCEPTED, S.DUPLICATE, S.DECLINED}),
-    S.ACCEPTED: frozenset({S.PLANNED}),
-    S.PLANNED: frozenset({S.IN_PROGRESS}),
-    S.IN_PROGRESS: frozenset({S.RESOLVED}),
+    S.ACCEPTED: frozenset({S.PLANNED, S.DECLINED}),
+    S.PLANNED: frozenset({S.IN_PROGRESS, S.ACCEPTED, S.DECLINED}),
+    S.IN_PROGRESS: frozenset({S.RESOLVED, S.PLANNED, S.DECLINED}),
     S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
-    S.REOPENED: frozenset({S.PLANNED, S.IN_PROGRESS, S.RESOLVED}),
+    S.REOPENED: frozenset({S.PLANNED, S.IN_PROGRESS, S.RESOLVED, S.DECLINED}),
     S.CLOSED: frozenset(),
     S.DUPLICATE: frozenset(),
     S.DECLINED: frozenset(),
 }
+#: A planner may step a report back one stage (with a reason its followers hear).
+STEP_BACK: dict[ReportStatus, ReportStatus] = {S.PLANNED: S.ACCEPTED, S.IN_PROGRESS: S.PLANNED}
 TRIAGE = frozenset({S.ACCEPTED, S.NEEDS_INFO, S.DUPLICATE, S.DECLINED})
 OPEN = frozenset({S.SUBMITTED, S.NEEDS_INFO, S.ACCEPTED, S.PLANNED, S.IN_PROGRESS, S.REOPENED})
 AUTO_CLOSE_AFTER = timedelta(days=7)
@@ -84,6 +86,12 @@ async def stale(session: AsyncSession, report: Report) -> TransitionError:
 
 def allowed_next(status: str) -> frozenset[ReportStatus]:
     return ALLOWED.get(ReportStatus(status), frozenset())
+
+
+def forward_steps(status: str) -> list[ReportStatus]:
+    """The stages a planner can move a report on to (not back, not declined), in order."""
+    back = STEP_BACK.get(ReportStatus(status))
+    return [s for s in PLANNER_STEPS if s in allowed_next(status) and s is not back]
 
 
 async def followers(session: AsyncSession, *, report_id: int) -> list[Person]:

@@ -163,6 +163,22 @@ class ReportEvent(SQLModel, table=True):
     decline_reason: str | None = Field(default=None, max_length=32)  # rules.DeclineReason
 
 
+class ReportNote(SQLModel, table=True):
+    """What planners keep for each other about a report: an internal note, or a change of
+    its category or place. No resident, export, API or notice reads this table
+    (tests/conversation/test_planner_moves.py::test_internal_notes_stay_internal)."""
+
+    __tablename__ = "report_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = _ts()
+    kind: str = Field(max_length=16)  # "note", "category" or "place"
+    text: str = Field(default="", max_length=1000)  # the note, or the new value
+    old_value: str = Field(default="", max_length=300)  # what a change replaced
+
+
 class ReportDraft(SQLModel, table=True):
     """A report being written; one per person. Survives restarts; any process may continue it."""
 

@@ -6,13 +6,14 @@ row asks the database too, so that no second definition can drift from the first
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import col
 
-from storage.models import Report
+from storage.models import Report, ReportEvent
 
 
 class Satisfaction(StrEnum):
@@ -64,6 +65,39 @@ def overdue(*, now: datetime, hours: int) -> ColumnElement[bool]:
     return col(Report.first_response_at).is_(None) & (
         col(Report.created_at) < now - timedelta(hours=hours)
     )
+
+
+def stage_entered_at() -> ColumnElement[datetime]:
+    """When the report entered its current stage: its last move into it (a note or an
+    answer, which keep the stage, does not count)."""
+    return (
+        select(func.max(ReportEvent.at))
+        .where(
+            col(ReportEvent.report_id) == col(Report.id),
+            col(ReportEvent.to_status) == col(Report.status),
+            or_(
+                col(ReportEvent.from_status).is_(None),
+                col(ReportEvent.from_status) != col(ReportEvent.to_status),
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def stuck(*, now: datetime, days: Mapping[str, int]) -> ColumnElement[bool]:
+    """In one of the stages of `days` (status code -> days) for longer than its days (a
+    report exactly that many days in its stage is not stuck yet)."""
+    entered = stage_entered_at()
+    limits = [
+        and_(col(Report.status) == stage, entered < now - timedelta(days=n))
+        for stage, n in days.items()
+    ]
+    return or_(false(), *limits)
+
+
+def late(*, now: datetime, hours: int, days: Mapping[str, int]) -> ColumnElement[bool]:
+    """What the morning list and `/reports overdue` show: overdue or stuck."""
+    return or_(overdue(now=now, hours=hours), stuck(now=now, days=days))
 
 
 class DeclineReason(StrEnum):

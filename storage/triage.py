@@ -12,18 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.communities import get_community
 from storage.duplicates import Candidate, likely_duplicates
 from storage.inbox import clear_pending, count_inbox, is_overdue, next_in_inbox, set_pending
 from storage.lifecycle import TransitionError, merge, stale, transition
-from storage.models import Community, PendingInput, Report, ReportPhoto, ReportStatus
+from storage.models import Community, PendingInput, Report, ReportNote, ReportPhoto, ReportStatus
 from storage.reports import AfterPhoto, get_report, report_photos
 from storage.rules import MAX_NOTE, DeclineReason
 
 S = ReportStatus
 FROM_THE_INBOX = frozenset({S.ACCEPTED, S.DECLINED, S.NEEDS_INFO, S.DUPLICATE})
+IN_THE_INBOX = frozenset({S.SUBMITTED, S.NEEDS_INFO})
+CARD_NOTES = 3  # internal notes shown on a card, the newest
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Card:
     community: Community | None
     duplicates: list[Candidate]
     overdue: bool
+    notes: list[ReportNote]  # the newest internal notes and changes, for planners only
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,12 @@ async def _card(
         community,
         await likely_duplicates(session, report=report) if inbox else [],
         await is_overdue(session, report_id=report.id, now=now, hours=hours),
+        await internal_notes(session, report_id=report.id, limit=CARD_NOTES),
     )
 
 
-async def _in_scope(session: AsyncSession, *, scope: Scope, report_id: int) -> Report:
+async def in_scope(session: AsyncSession, *, scope: Scope, report_id: int) -> Report:
+    """The report, if the planner may act on it (`not_found`, `not_permitted`)."""
     report = await get_report(session, report_id=report_id)
     if report is None:
         raise TransitionError("not_found")
@@ -99,7 +105,7 @@ async def _in_scope(session: AsyncSession, *, scope: Scope, report_id: int) -> R
 
 async def _as_seen(session: AsyncSession, *, scope: Scope, report_id: int, version: int) -> Report:
     """The report, if the planner may act on it and it is still the version they saw."""
-    report = await _in_scope(session, scope=scope, report_id=report_id)
+    report = await in_scope(session, scope=scope, report_id=report_id)
     if report.version != version:
         raise await stale(session, report)
     return report
@@ -109,7 +115,7 @@ async def report_card(
     session: AsyncSession, *, scope: Scope, report_id: int, now: datetime, hours: int
 ) -> Card:
     """/report R-…: any report of the planner's communities, with its next stages."""
-    report = await _in_scope(session, scope=scope, report_id=report_id)
+    report = await in_scope(session, scope=scope, report_id=report_id)
     return await _card(session, report, now=now, hours=hours, inbox=False)
 
 
@@ -172,7 +178,8 @@ async def move(
     after_photo: AfterPhoto | None = None,
 ) -> Moved:
     """Move the report on (its followers are told); the next card when it left the inbox."""
-    await _in_scope(session, scope=scope, report_id=report_id)
+    before = await in_scope(session, scope=scope, report_id=report_id)
+    from_inbox = before.status in IN_THE_INBOX
     report = await transition(
         session,
         report_id=report_id,
@@ -188,7 +195,7 @@ async def move(
     await clear_pending(session, person_id=scope.person_id)
     inbox = (
         await next_card(session, scope=scope, now=now, hours=hours)
-        if to in FROM_THE_INBOX
+        if from_inbox and to in FROM_THE_INBOX
         else None
     )
     return Moved(report, None, inbox)
@@ -205,7 +212,7 @@ async def merge_into(
     hours: int,
 ) -> Moved:
     """Mark the report a duplicate of another of the planner's communities (its root)."""
-    await _in_scope(session, scope=scope, report_id=report_id)
+    await in_scope(session, scope=scope, report_id=report_id)
     target = await get_report(session, report_id=into_id)
     if target is None or not scope.covers(target.community_id):
         raise TransitionError("not_found")
@@ -219,6 +226,17 @@ async def merge_into(
     )
     await clear_pending(session, person_id=scope.person_id)
     return Moved(report, root, await next_card(session, scope=scope, now=now, hours=hours))
+
+
+async def internal_notes(session: AsyncSession, *, report_id: int, limit: int) -> list[ReportNote]:
+    """The newest planners' notes and changes of a report (`report_note`), oldest first."""
+    query = (
+        select(ReportNote)
+        .where(ReportNote.report_id == report_id)
+        .order_by(col(ReportNote.id).desc())
+        .limit(limit)
+    )
+    return list(reversed((await session.exec(query)).all()))
 
 
 async def answer(

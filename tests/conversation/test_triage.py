@@ -108,11 +108,13 @@ async def accept(planner: Person, ref: str, *, department: str = "🧹 Sanitatio
 
 
 async def to_stage(planner: Person, ref: str, stage: str) -> None:
-    """/report ref, tap the next stage, and update without a note."""
+    """/report ref and tap the next stage: it moves at once (Resolved first asks for an
+    "after" photo: here, without one)."""
     await open_report(planner, ref)
     await planner.tap(stage)
-    await planner.expect_message(containing="note")
-    await planner.tap("Update without a note")
+    if stage == "✅ Resolved":
+        await planner.expect_message(containing="after")
+        await planner.tap("Update without a note")
     await planner.expect_message(containing=f"{ref} is now:")
 
 
@@ -218,25 +220,25 @@ async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
     await expect_next_in_inbox(planner, None)
     await resident.expect_message(containing="有新进展：已受理")
 
-    await open_report(planner, ref)
+    # from here every move is one tap on the reply to the one before (no /report needed)
     await planner.tap("📅 Planned")
-    await planner.expect_message(containing="Type a public note")
-    await planner.tap("Update without a note")
     await planner.expect_message(containing="is now: planned")
     planned = await resident.expect_message(containing="已列入计划")
     assert "💬" not in planned.text
 
-    await open_report(planner, ref)
     await planner.tap("🔨 Work started")
-    await planner.expect_message(containing="Type a public note")
-    await planner.send("Volunteers clear it on Saturday <9:00>")
     await planner.expect_message(containing="is now: in progress")
+    await resident.expect_message(containing="处理中")
+    await planner.tap("📣 Note for residents")
+    await planner.expect_message(containing="type a note for the residents")
+    await planner.send("Volunteers clear it on Saturday <9:00>")
+    await planner.expect_message(containing="was sent to the residents")
     started = await resident.expect_message(containing="处理中")
     assert "Volunteers clear it on Saturday <9:00>" in started.text
 
-    await open_report(planner, ref)
-    await planner.tap("✅ Resolved")
+    await planner.tap("✅ Resolved")  # the one stage that asks first: the "after" photo
     await planner.expect_message(containing="after")
+    await resident.expect_no_message()
     await planner.send_photo(make_photo(seed=50), caption="All clear now")
     await planner.expect_message(containing="is now: resolved")
     resolved = await resident.expect_message(containing="已解决")
@@ -263,12 +265,20 @@ async def test_report_goes_through_every_stage_and_the_reporter_hears_each(
         "accepted",
         "planned",
         "in_progress",
-        "resolved",
+        "in_progress",  # the note, at that stage
+        "resolved",  # with the "after" photo and its caption as the note
         "closed",
     ]
     assert len(after) == 1
     statuses = [m.params["status"] for m in await sent_to(bot, resident.user_id, "status")]
-    assert statuses == ["accepted", "planned", "in_progress", "resolved", "closed"]
+    assert statuses == [
+        "accepted",
+        "planned",
+        "in_progress",
+        "in_progress",
+        "resolved",
+        "closed",
+    ]
     await planner.send(f"/report {ref}")  # a closed report: its card, and no next stage
     closed = await expect_card(planner, f"{ref} · closed", photos=2)  # before and after
     assert closed.buttons() == []

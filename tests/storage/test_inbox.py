@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,8 @@ from storage.lifecycle import transition
 from storage.models import ReportStatus
 from storage.roles import create_invite, redeem_invite
 from tests.factories import NOW, make_community, make_person, make_report
+
+STALE = {"accepted": 7, "planned": 30, "in_progress": 14}
 
 
 async def test_inbox_order_skip_and_the_needs_info_round_trip(
@@ -74,9 +76,13 @@ async def test_overdue_and_the_morning_notices(session: AsyncSession, tmp_path: 
     assert await overdue_reports(session, community_ids=[community.id], now=later, hours=48) == [
         report
     ]
-    assert await queue_overdue_notices(session, now=later, hours=48, day="2026-11-04") == 1
-    assert await queue_overdue_notices(session, now=later, hours=48, day="2026-11-04") == 0
-    assert await queue_overdue_notices(session, now=later, hours=48, day="2026-11-05") == 1
+    assert await notices(session, now=later, day="2026-11-04") == 1
+    assert await notices(session, now=later, day="2026-11-04") == 0
+    assert await notices(session, now=later, day="2026-11-05") == 1
+
+
+async def notices(session: AsyncSession, *, now: datetime, day: str) -> int:
+    return await queue_overdue_notices(session, now=now, hours=48, stale_days=STALE, day=day)
 
 
 async def test_pending_input_expires(session: AsyncSession, tmp_path: Path) -> None:

@@ -68,8 +68,11 @@ def _forget_templates() -> None:
 
 @pytest.mark.parametrize("locale", prompts.LOCALES)
 def test_every_message_renders_with_its_parameters(locale: str) -> None:
-    lists = {"duplicates": ["R-1 x"], "refs": ["R-1"], "statuses": ["a: 1"], "categories": ["b: 2"]}
+    lists: dict[str, list[object]] = {"duplicates": ["R-1 x"], "refs": ["R-1"]}
+    lists |= {"statuses": ["a: 1"], "categories": ["b: 2"]}
     lists |= {"rates": ["c: 3%"], "places": ["1. d"], "sections": ["e"]}  # the digest's
+    lists |= {"stuck": [("R-2", "planned")], "notes": ["🔒 x"], "filters": ["planned"]}
+    lists |= {"departments": ["greening"]}
     for key, params in prompts.catalogue(locale).items():
         text = prompts.render(key, locale, **{p: lists.get(p, 1) for p in params})
         assert text.strip(), key

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import handler_config
 from bot.settings import DEPARTMENT_CODES, OFFICIAL_API_BASE_URL, SettingsError, load_settings
 from storage.models import Department
 
@@ -91,6 +92,12 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         (
             {"telegram_bot_token": "1:a", "outbox_retention_days": 0},
             "OUTBOX_RETENTION_DAYS is invalid",
+        ),
+        ({"telegram_bot_token": "1:a", "stale_accepted_days": 0}, "STALE_ACCEPTED_DAYS is invalid"),
+        ({"telegram_bot_token": "1:a", "stale_planned_days": 366}, "STALE_PLANNED_DAYS is invalid"),
+        (
+            {"telegram_bot_token": "1:a", "stale_in_progress_days": "soon"},
+            "STALE_IN_PROGRESS_DAYS is invalid",
         ),
     ],
 )
@@ -185,3 +192,12 @@ def test_the_outbox_sender_gets_its_timeout_and_retention(tmp_path: Path) -> Non
     )
     sender = build_application(settings).bot_data.outbox
     assert (sender.claim_timeout, sender.retention) == (timedelta(seconds=42), timedelta(days=3))
+
+
+def test_stale_days_reach_the_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STALE_ACCEPTED_DAYS", "3")
+    monkeypatch.setenv("STALE_PLANNED_DAYS", "20")
+    monkeypatch.setenv("STALE_IN_PROGRESS_DAYS", "9")
+    settings = load_settings(_env_file=None, telegram_bot_token="1:a")
+    expected = {"accepted": 3, "planned": 20, "in_progress": 9}
+    assert handler_config(settings).stale_days == expected

@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0008_notices"
-down_revision: str | Sequence[str] | None = "0006_satisfaction_scale"
+down_revision: str | Sequence[str] | None = "0007_report_notes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
