@@ -1,9 +1,10 @@
 """Who is writing, and where they are: one query per update.
 
 Every update starts from the same facts about its sender: the person (created on first
-contact), their community, their report draft and how many photos it has, and a planner's
-open question. They are read together, in one statement, so that each step of a
-conversation costs one read before the one write that does the step.
+contact), their community, their report draft and how many photos it has, a planner's
+open question (when they are a planner), and the report on which a planner waits for their
+answer (when they are its reporter). They are read together, in one statement, so that each
+step of a conversation costs one read before the one write that does the step.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from storage.inbox import PENDING_TTL
-from storage.models import Community, DraftPhoto, PendingInput, Person, ReportDraft
+from storage.models import Community, DraftPhoto, PendingInput, Person, Report, ReportDraft
 from storage.people import create_person, note_contact
 
 
@@ -31,6 +32,7 @@ class CallerState:
     draft: ReportDraft | None
     draft_photos: int  # how many photos the draft has (0 without a draft)
     pending: PendingInput | None  # a planner's open question, unless it expired
+    asked: int | None = None  # their newest report on which a planner waits for an answer
 
     @property
     def id(self) -> int:
@@ -53,10 +55,15 @@ async def load_caller(
         .where(col(DraftPhoto.draft_id) == col(ReportDraft.id))
         .scalar_subquery()
     )
-    # sqlmodel's select() takes at most four entities; its Select class takes more.
-    columns: Select[Person, Community | None, ReportDraft | None, PendingInput | None, int] = (
-        Select(Person, home, ReportDraft, PendingInput, photos)
+    asked = (
+        select(func.max(Report.id))
+        .where(col(Report.reporter_id) == col(Person.id), col(Report.awaiting_info).is_(True))
+        .scalar_subquery()
     )
+    # sqlmodel's select() takes at most four entities; its Select class takes more.
+    columns: Select[
+        Person, Community | None, ReportDraft | None, PendingInput | None, int, int | None
+    ] = Select(Person, home, ReportDraft, PendingInput, photos, asked)
     query = (
         columns.outerjoin(home, col(home.id) == col(Person.community_id))
         .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
@@ -74,8 +81,8 @@ async def load_caller(
         return await load_caller(
             session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
         )
-    person, community, draft, pending, count = row
+    person, community, draft, pending, count, asked_id = row
     note_contact(session, person=person, first_name=first_name)
     if pending is not None and pending.created_at <= now - PENDING_TTL:
         pending = None  # a forgotten question no longer takes the next message
-    return CallerState(person, False, community, draft, int(count or 0), pending)
+    return CallerState(person, False, community, draft, int(count or 0), pending, asked_id)
