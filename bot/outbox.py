@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 import prompts
@@ -90,8 +90,9 @@ def render(message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     if message.kind == "reopened":
         given = params.get("stars") or 0
         return prompts.render("notify.reopened", locale, ref=ref, stars=given), None
-    if message.kind == "info_received":
-        return prompts.render("notify.info_received", locale, ref=ref), None
+    if message.kind == "info_received":  # the answer itself: words, and a photo's caption
+        text, photo = str(params.get("text") or ""), bool(params.get("photo"))
+        return prompts.render("notify.info_received", locale, ref=ref, text=text, photo=photo), None
     if message.kind == "overdue":
         refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
         return prompts.render("notify.overdue", locale, count=len(refs), refs=refs), None
@@ -206,7 +207,7 @@ class OutboxSender:
                 )
             return None
         try:
-            sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
+            sent = await _deliver(bot, row, text, markup)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             await self._postpone(row, timedelta(seconds=seconds), str(exc), count=False)
@@ -251,6 +252,18 @@ class OutboxSender:
                 error=error,
                 count_attempt=count,
             )
+
+
+async def _deliver(
+    bot: Bot, row: OutboxMessage, text: str, markup: InlineKeyboardMarkup | None
+) -> Message:
+    """A text message; a row with a photo (a resident's answer) is that photo, captioned."""
+    photo = row.params.get("photo")
+    if not photo:
+        return await bot.send_message(row.chat_id, text, reply_markup=markup)
+    if row.params.get("photo_kind") == "document":  # an image the resident sent as a file
+        return await bot.send_document(row.chat_id, str(photo), caption=text)
+    return await bot.send_photo(row.chat_id, str(photo), caption=text)
 
 
 def _seconds(value: Any) -> float:

@@ -53,6 +53,7 @@ async def send_card(
         community=community_name(card.community, locale) if card.community else "",
         outside_area=report.outside_area,
         duplicates=[_duplicate_line(locale, c) for c in card.duplicates],
+        voice=report.voice_file_id is not None,
     )
     if inbox or report.status in (S.SUBMITTED, S.NEEDS_INFO):
         rows = triage_rows(locale, report, card.duplicates, skip=inbox)
