@@ -115,8 +115,12 @@ def _photo(data: bytes) -> Action:
 
 
 def _location(latitude: float, longitude: float) -> Action:
+    """The location button of the photos' keyboard: the pin says where and ends the photos."""
+
     async def act(person: Person) -> object:
-        return await person.send_location(latitude, longitude)
+        return await person.tap(
+            "📍 发送我的位置", latitude=latitude, longitude=longitude, wait=REPLY_TIMEOUT
+        )
 
     return act
 
@@ -127,14 +131,12 @@ def echo_steps(user_id: int, messages: int) -> list[Step]:
 
 
 def report_steps(photo: bytes, latitude: float, longitude: float) -> list[Step]:
-    """Onboarding in Chinese and one report, as in tests/conversation/test_report_flow.py."""
+    """A first report from /start, as in tests/conversation/test_fewer_steps.py: the language
+    is Telegram's, the photo starts the report, the pin ends the photos and names the
+    community."""
     return [
-        Step("start", _send("/start"), "请选择语言"),
-        Step("language", _tap("✓ 中文"), "请选择您所在的社区"),
-        Step("community", _tap("新华路社区"), "社区："),
-        Step("report", _tap("📷 报告角落问题"), "第 1 步"),
+        Step("start", _send("/start"), "我会用中文和您交流"),
         Step("photo", _photo(photo), "已收到 1 张照片"),
-        Step("photos_done", _tap("➡ 照片好了，下一步"), "第 2 步"),
         Step("location", _location(latitude, longitude), "第 3 步"),
         Step("category", _tap("🗑 垃圾与杂物堆放"), "第 4 步"),
         Step("skip_words", _tap("➡ 跳过"), "请确认您的报告"),

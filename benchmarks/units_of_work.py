@@ -105,16 +105,15 @@ class UnitsOfWork:
 Step = tuple[str, Callable[[Any], Awaitable[object]], tuple[str, ...]]
 
 
+XINHUA = {"latitude": 31.2069, "longitude": 121.4273}  # near a landmark of Xinhua Road
+
+
 def report_conversation(photo: bytes) -> list[Step]:
     """From /start to the receipt, as the benchmark's residents do: (update, act, reply)."""
     return [
-        ("/start", lambda p: p.send("/start"), ("请选择语言",)),
-        ("tap language", lambda p: p.tap("✓ 中文"), ("请选择您所在的社区",)),
-        ("tap community", lambda p: p.tap("新华路社区"), ("社区：",)),
-        ("tap report", lambda p: p.tap("📷 报告角落问题"), ("第 1 步",)),
+        ("/start", lambda p: p.send("/start"), ("我会用中文和您交流",)),
         ("photo", lambda p: p.send_photo(photo), ("已收到 1 张照片",)),
-        ("tap photos done", lambda p: p.tap("➡ 照片好了，下一步"), ("第 2 步",)),
-        ("location", lambda p: p.send_location(31.2069, 121.4273), ("第 3 步",)),
+        ("location", lambda p: p.tap("📍 发送我的位置", **XINHUA), ("第 3 步",)),
         ("tap category", lambda p: p.tap("🗑 垃圾与杂物堆放"), ("第 4 步",)),
         ("tap skip", lambda p: p.tap("➡ 跳过"), ("请确认您的报告",)),
         ("tap confirm", lambda p: p.tap("✅ 确认提交"), ("R-",)),

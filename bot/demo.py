@@ -38,24 +38,17 @@ async def _prepare_database(url: str) -> None:
 
 
 async def walkthrough(sandbox: Sandbox, *, chart_to: Path | None = None) -> None:
-    """A resident starts, reports a corner with a photo and a location, lists their reports;
-    a planner triages it; at the end the committee chat gets its digest (the chart is saved
-    to `chart_to`)."""
+    """A resident starts and reports a corner in six steps (/start, a photo, the location,
+    the category, the words, confirm; the place told back by its landmark), lists their
+    reports; a planner triages and resolves it; at the end the committee chat gets its
+    digest (the chart is saved to `chart_to`)."""
     wang = sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
     await wang.send("/start")
-    await wang.expect_message(containing="请选择语言")
-    await wang.tap("✓ 中文")
-    await wang.expect_message(containing="请选择您所在的社区")
-    await wang.tap("新华路社区")
-    await wang.expect_message(containing="社区：")
-    await wang.tap("📷 报告角落问题")
-    await wang.expect_message(containing="第 1 步")
+    await wang.expect_message(containing="我会用中文和您交流")
     await wang.send_photo(make_photo(seed=7))
     await wang.expect_message(containing="已收到 1 张照片")
-    await wang.tap("➡ 照片好了，下一步")
-    await wang.expect_message(containing="第 2 步")
-    await wang.send_location(31.2069, 121.4273)
-    await wang.expect_message(containing="第 3 步")
+    await wang.tap("📍 发送我的位置", latitude=31.2069, longitude=121.4273)
+    await wang.expect_message(containing="幸福小区 3 号楼附近")
     await wang.tap("🗑 垃圾与杂物堆放")
     await wang.expect_message(containing="第 4 步")
     await wang.send("楼后通道堆满了旧家具，晚上很暗，老人经过不安全。")
@@ -73,8 +66,8 @@ async def walkthrough(sandbox: Sandbox, *, chart_to: Path | None = None) -> None
 
     alice = sandbox.person(user_id=1002, first_name="Alice", language_code="en")
     await alice.send("/start")
-    await alice.expect_message(containing="Please choose a language")
-    await alice.tap("✓ English")
+    await alice.expect_message(containing="I will speak English")
+    await alice.tap("🏘 Community")
     await alice.expect_message(containing="Please choose your community")
     await alice.tap("📍 Not sure? Use my location")
     await alice.expect_message(containing="Send my location")

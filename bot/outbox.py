@@ -222,6 +222,8 @@ class OutboxSender:
             return sent[0]
         if isinstance(rendered.photo, bytes):  # a chart drawn for this row
             return await bot.send_photo(row.chat_id, rendered.photo, caption=rendered.text)
+        if rendered.photo is not None and rendered.as_document:
+            return await bot.send_document(row.chat_id, rendered.photo, caption=rendered.text)
         if rendered.photo is not None:
             try:
                 return await bot.send_photo(

@@ -30,6 +30,7 @@ class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
     photo: str | bytes | None = None  # a file id, or a picture drawn at send time (a chart)
+    as_document: bool = False  # the photo's file id is a document's (an image sent as a file)
 
 
 def render(message: OutboxMessage) -> Rendered:
@@ -56,8 +57,13 @@ def render(message: OutboxMessage) -> Rendered:
         answer = _answer(params)
         label = prompts.render(f"rating.{answer.value}", locale)
         return Rendered(prompts.render("notify.reopened", locale, ref=ref, answer=label))
-    if message.kind == "info_received":
-        return Rendered(prompts.render("notify.info_received", locale, ref=ref))
+    if message.kind == "info_received":  # the answer itself: words, and a photo's caption
+        text, photo = str(params.get("text") or ""), params.get("photo")
+        words = prompts.render(
+            "notify.info_received", locale, ref=ref, text=text, photo=bool(photo)
+        )
+        document = params.get("photo_kind") == "document"  # an image the resident sent as a file
+        return Rendered(words, photo=str(photo) if photo else None, as_document=document)
     if message.kind == "overdue":
         refs = [format_ref(int(i)) for i in params.get("report_ids", [])]
         stuck = [

@@ -21,8 +21,9 @@ from storage.callers import CallerState
 from storage.callers import load_caller as read_caller
 from storage.communities import community_name
 from storage.models import Community, DraftPhoto, Person, Report, ReportDraft, ReportPhoto
+from storage.residents import LIST_PAGE_SIZE
 
-PAGE_SIZE = 8
+PAGE_SIZE = LIST_PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,22 @@ def message_of(update: Update) -> Message:
     return message
 
 
-def place_label(locale: str, where: Report | ReportDraft) -> str:
-    """A typed address as given, else the map pin's coordinates."""
+def place_label(
+    locale: str, where: Report | ReportDraft, *, community: Community | None = None
+) -> str:
+    """A typed address as given; else the landmark nearest the pin and its distance
+    (rounded to 10 m); else, given the community the pin is in, that community; else the
+    pin's coordinates."""
     if where.address:
         return where.address
+    if where.landmark_m is not None and where.landmark_zh:
+        name = where.landmark_zh if locale == "zh" else where.landmark_en or where.landmark_zh
+        return t(locale, "report.place_landmark", name=name, distance=round(where.landmark_m, -1))
     if where.lat is not None and where.lon is not None:
+        if community is not None and not where.outside_area:
+            return t(
+                locale, "report.place_in_community", community=community_name(community, locale)
+            )
         return t(locale, "report.place_pin", lat=round(where.lat, 5), lon=round(where.lon, 5))
     return ""
 

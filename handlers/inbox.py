@@ -56,6 +56,7 @@ async def send_card(
         outside_area=report.outside_area,
         duplicates=[_duplicate_line(locale, c) for c in card.duplicates],
         notes=[_note_line(locale, n) for n in card.notes],
+        voice=report.voice_file_id is not None,
     )
     rows = card_rows(locale, report, card.duplicates, inbox=inbox)
     markup = inline(rows) if rows else None  # a finished report has no next stage

@@ -12,10 +12,19 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 import prompts
 from handlers.buttons import DraftButton, DraftCategory, DraftEdit, DraftMeToo, on
+from handlers.buttons_report import DraftDiscard
 from handlers.common import Caller, load_caller, menu_keyboard, message_of, remember, t
 from handlers.context import CustomContext
+from handlers.report_answer import answers_question, on_answer
 from handlers.report_ask import ask, refused
-from handlers.report_review import on_cancel, on_category, on_draft_button, on_edit, on_me_too
+from handlers.report_review import (
+    on_cancel,
+    on_category,
+    on_discard,
+    on_draft_button,
+    on_edit,
+    on_me_too,
+)
 from handlers.report_steps import (
     is_image,
     on_category_step,
@@ -24,12 +33,10 @@ from handlers.report_steps import (
     on_where_step,
     previous_step,
 )
-from handlers.start import ask_community, community_by_location, menu_filter
+from handlers.start import community_by_location, menu_filter
 from storage.drafts import DraftError
-from storage.inbox import AnswerTooLongError, answer_question
-from storage.models import ReportStep, format_ref
+from storage.models import ReportStep
 from storage.reporting import DraftView, open_draft
-from storage.rules import MAX_WORDS
 
 
 async def begin(update: Update, context: CustomContext) -> None:
@@ -55,24 +62,25 @@ async def _open(
                 now=context.now(),
             )
     except DraftError as exc:
-        if exc.code == "need_community":
-            await ask_community(update, context, caller, lead=_need_community(caller))
-        else:
-            await refused(update, context, caller, exc)
+        await refused(update, context, caller, exc)
         return None
     view = opened.view
     caller = remember(context, caller.state.with_draft(view.draft, view.photos))
     return caller, view, opened.resumed
 
 
-def _need_community(caller: Caller) -> str:
-    return t(caller.locale, "report.need_community")
-
-
 async def on_message(update: Update, context: CustomContext) -> None:
-    """Any private message that no command or menu button took: route it by the draft's step."""
+    """Any private message that no command or menu button took: the answer to a planner's
+    question if one waits (tests/conversation/test_answers.py), else routed by the draft's
+    step; a voice message is taken only as a report's words."""
     caller = await load_caller(update, context)
     message = message_of(update)
+    if answers_question(caller, message) and await on_answer(update, context, caller):
+        return
+    step = ReportStep(caller.draft.step) if caller.draft is not None else None
+    if message.voice is not None and step is not ReportStep.DESCRIPTION:
+        await message.reply_text(t(caller.locale, "report.voice_hint", step=step or ""))
+        return
     if caller.draft is None:
         await _without_draft(update, context, caller)
         return
@@ -82,7 +90,6 @@ async def on_message(update: Update, context: CustomContext) -> None:
     if message.text and prompts.matches_button(message.text, "buttons.back_step"):
         await previous_step(update, context)
         return
-    step = ReportStep(caller.draft.step)
     if step is ReportStep.PHOTOS:
         await on_photos_step(update, context, caller)
     elif step is ReportStep.WHERE:
@@ -99,42 +106,12 @@ async def _without_draft(update: Update, context: CustomContext, caller: Caller)
     message = message_of(update)
     if message.location is not None:
         await community_by_location(update, context, caller)
-    elif caller.person.community_id is None:
-        await ask_community(update, context, caller, lead=_need_community(caller))
     elif message.photo or (message.document and is_image(message)):
-        opened = await _open(update, context, caller)  # a photo starts a report
-        if opened is not None:
-            await on_photos_step(update, context, opened[0])
-    elif message.text and await _answer_question(update, context, caller, message.text):
-        return
+        await on_photos_step(update, context, caller)  # a photo starts a report
     else:
         await message.reply_text(
             t(caller.locale, "common.not_understood"), reply_markup=menu_keyboard(caller.locale)
         )
-
-
-async def _answer_question(
-    update: Update, context: CustomContext, caller: Caller, text: str
-) -> bool:
-    """A planner asked this resident for more information: their text is the answer."""
-    try:
-        async with context.session() as session:
-            report_id = await answer_question(
-                session, person=caller.person, text=text, now=context.now()
-            )
-    except AnswerTooLongError:
-        await message_of(update).reply_text(
-            t(caller.locale, "report.description_too_long", max=MAX_WORDS, length=len(text))
-        )
-        return True
-    if report_id is None:
-        return False
-    context.bot_data.services.wake_outbox()
-    await message_of(update).reply_text(
-        t(caller.locale, "report.answer_received", ref=format_ref(report_id)),
-        reply_markup=menu_keyboard(caller.locale),
-    )
-    return True
 
 
 def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
@@ -148,6 +125,7 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
         on(DraftCategory, on_category),
         on(DraftEdit, on_edit),
         on(DraftMeToo, on_me_too),
+        on(DraftDiscard, on_discard),
     ]
 
 

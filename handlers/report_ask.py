@@ -20,6 +20,7 @@ from handlers.buttons import (
     DraftEdit,
     DraftMeToo,
 )
+from handlers.buttons_report import DraftDiscard
 from handlers.common import (
     Caller,
     answer_expired,
@@ -35,11 +36,13 @@ from handlers.common import (
     shorten,
     t,
 )
+from handlers.community_list import show_communities
 from handlers.context import CustomContext
 from storage.communities import community_name
 from storage.drafts import MAX_ADDRESS, MAX_PHOTOS, DraftError
-from storage.models import Category, ReportStep, format_ref
+from storage.models import Category, Community, ReportStep, format_ref
 from storage.reporting import DraftView, Review
+from storage.residents import Page
 from storage.rules import MAX_WORDS
 
 CAPTION_LIMIT = 1024  # Telegram's caption limit, after entity parsing
@@ -53,7 +56,12 @@ async def ask(
     locale, message = caller.locale, message_of(update)
     cancel, back = plain(locale, "buttons.cancel"), plain(locale, "buttons.back_step")
     if view.step is ReportStep.PHOTOS:
-        if view.photos:
+        if view.draft.replace_photos:  # an edit of the photos: the old ones until new come
+            await message.reply_text(
+                paragraphs(lead, t(locale, "report.ask_new_photos", count=view.photos)),
+                reply_markup=reply_keyboard([[plain(locale, "buttons.back_to_review")], [cancel]]),
+            )
+        elif view.photos:
             await send_photo_count(message, locale, view.photos, lead=lead)
         else:
             await message.reply_text(
@@ -62,10 +70,15 @@ async def ask(
             )
     elif view.step is ReportStep.WHERE:
         share = KeyboardButton(plain(locale, "buttons.share_location"), request_location=True)
+        # the nearest places by name, for those who will not share a location
+        names = [[lm.name_zh if locale == "zh" else lm.name_en] for lm in view.landmarks]
         await message.reply_text(
-            paragraphs(lead, t(locale, "report.ask_place")),
-            reply_markup=reply_keyboard([[share], [back, cancel]]),
+            paragraphs(lead, t(locale, "report.ask_place", landmarks=bool(names))),
+            reply_markup=reply_keyboard([[share], *names, [back, cancel]]),
         )
+    elif view.step is ReportStep.COMMUNITY:
+        assert view.communities is not None
+        await ask_community_step(update, caller, view.communities, lead=lead)
     elif view.step is ReportStep.CATEGORY:
         await message.reply_text(
             paragraphs(lead, t(locale, "report.ask_category")),
@@ -104,8 +117,31 @@ def photo_count_text(locale: str, count: int) -> str:
 
 
 def photo_count_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    """Sending the location says where, and ends the photos in the same tap."""
+    share = KeyboardButton(plain(locale, "buttons.share_location"), request_location=True)
     return reply_keyboard(
-        [[plain(locale, "buttons.photos_done")], [plain(locale, "buttons.cancel")]]
+        [[share], [plain(locale, "buttons.photos_done")], [plain(locale, "buttons.cancel")]]
+    )
+
+
+async def ask_community_step(
+    update: Update, caller: Caller, listed: Page[Community], *, edit: bool = False, lead: str = ""
+) -> None:
+    """The report's community, when its place named none: the list (its reply keyboard, with
+    back and cancel, stays from the place question)."""
+    question = t(caller.locale, "report.ask_community")
+    await show_communities(update, caller, listed, edit=edit, lead=lead, question=question)
+
+
+async def ask_discard(update: Update, caller: Caller, draft_id: int, photos: int) -> None:
+    """A cancel of a draft that holds something: discard it, or keep going?"""
+    locale = caller.locale
+    rows = [
+        [(plain(locale, "buttons.discard"), DraftDiscard(draft_id, discard=True).encode())],
+        [(plain(locale, "buttons.keep_going"), DraftDiscard(draft_id, discard=False).encode())],
+    ]
+    await message_of(update).reply_text(
+        t(locale, "report.discard_ask", photos=photos), reply_markup=inline(rows)
     )
 
 
@@ -129,13 +165,14 @@ async def send_review(
             locale,
             "report.review",
             photos=view.photos,
-            place=place_label(locale, draft),
+            place=place_label(locale, draft, community=review.community),
             category=t(locale, f"category.{draft.category}"),
             description=shorten(draft.description, description_chars),
             community=community_name(review.community, locale)
             if review.community
             else t(locale, "report.no_community"),
             outside_area=draft.outside_area,
+            voice=draft.voice_file_id is not None,
         )
         text = paragraphs(lead, card)
         if review.nearby:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers.buttons import DraftAction, DraftButton, DraftCategory, DraftEdit, DraftMeToo, pressed
+from handlers.buttons_report import DraftDiscard
 from handlers.common import (
+    Caller,
     answer_expired,
     inline,
     load_caller,
@@ -24,7 +26,8 @@ from handlers.common import (
     t,
 )
 from handlers.context import CustomContext
-from handlers.report_ask import ask, edit_buttons, receipt, refused, review_buttons
+from handlers.report_ask import ask, ask_discard, edit_buttons, receipt, refused, review_buttons
+from storage.draft_flow import holds_anything
 from storage.drafts import DraftError
 from storage.media import delete_file
 from storage.models import ReportStep, format_ref
@@ -35,14 +38,46 @@ from storage.reporting import (
     edit,
     fits,
     me_too,
+    open_draft,
     previous_from_category,
     review,
 )
 
 
 async def on_cancel(update: Update, context: CustomContext) -> None:
-    """/cancel or a Cancel button: drop the draft and its photos, close a planner's question."""
+    """/cancel or a Cancel button. A draft that holds something is not dropped by one stray
+    tap: the resident is asked first (discard it, or keep going). Otherwise: drop the draft
+    and its photos, close a planner's question."""
     caller = await load_caller(update, context)
+    draft = caller.draft
+    if draft is not None and caller.state.pending is None and holds_anything(caller.state):
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await ask_discard(update, caller, draft.id or 0, caller.state.draft_photos)
+        return
+    await _drop(update, context, caller)
+
+
+async def on_discard(update: Update, context: CustomContext) -> None:
+    """`d:<draft id>:drop:yes|no`: the answer to "discard this report?"."""
+    caller = await load_caller(update, context)
+    button = DraftDiscard.parse(pressed(update))
+    if caller.draft is None or caller.draft.id != button.draft_id:
+        await answer_expired(update, caller.locale)
+        return
+    if button.discard:
+        await _drop(update, context, caller)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    async with context.session() as session:  # the draft as it is: its question again
+        opened = await open_draft(
+            session, caller=caller.state, limit=context.config.reports_per_hour, now=context.now()
+        )
+    await ask(update, context, caller, opened.view, lead=t(caller.locale, "report.kept"))
+
+
+async def _drop(update: Update, context: CustomContext, caller: Caller) -> None:
     async with context.session() as session:
         cancelled = await cancel(session, caller=caller.state)
     remember(context, caller.state.with_draft(None, 0))
@@ -154,7 +189,7 @@ async def on_edit(update: Update, context: CustomContext) -> None:
     button = DraftEdit.parse(pressed(update))
     try:
         async with context.session() as session:
-            view, unused = await edit(
+            view = await edit(
                 session,
                 caller=caller.state,
                 draft_id=button.draft_id,
@@ -164,8 +199,6 @@ async def on_edit(update: Update, context: CustomContext) -> None:
     except DraftError as exc:
         await refused(update, context, caller, exc)
         return
-    for path in unused:
-        delete_file(context.config.media_dir, path)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await ask(update, context, caller, view)

@@ -1,5 +1,6 @@
-"""The report conversation's typed steps: photos (and albums), the place, the category (a
-label of its reply keyboard), the words.
+"""The report conversation's typed steps: photos (and albums), the place (a pin also ends
+the photos), the community when the place named none, the category (a label of its reply
+keyboard), the words (typed, or a voice message).
 
 Each message is one operation of `storage.reporting` in one unit of work; a photo is
 downloaded and stored before it, outside any transaction.
@@ -13,10 +14,20 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 import prompts
-from handlers.common import Caller, load_caller, message_of, place_label, remember, t
+from handlers.common import (
+    PAGE_SIZE,
+    Caller,
+    answer_expired,
+    load_caller,
+    message_of,
+    place_label,
+    remember,
+    t,
+)
 from handlers.context import CustomContext
 from handlers.report_ask import (
     ask,
+    ask_community_step,
     category_keyboard,
     category_of,
     photo_count_keyboard,
@@ -25,17 +36,21 @@ from handlers.report_ask import (
     send_photo_count,
 )
 from storage.callers import load_caller as read_caller
-from storage.drafts import MAX_PHOTOS, DraftError, add_photo
+from storage.drafts import MAX_PHOTOS, DraftError
 from storage.media import NotAnImageError, StoredPhoto, delete_file, store_photo
 from storage.models import ReportStep
 from storage.reporting import (
     DraftView,
     answer_category,
+    answer_community,
     answer_description,
     answer_place,
     go_back,
+    open_draft,
     photos_done,
+    take_photo,
 )
+from storage.residents import communities_page
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
 
@@ -47,8 +62,14 @@ def is_image(message: Message) -> bool:
 
 async def on_photos_step(update: Update, context: CustomContext, caller: Caller) -> None:
     message, locale = message_of(update), caller.locale
-    if message.text and prompts.matches_button(message.text, "buttons.photos_done"):
+    if message.text and (
+        prompts.matches_button(message.text, "buttons.photos_done")
+        or prompts.matches_button(message.text, "buttons.back_to_review")
+    ):
         await next_step(update, context, caller)
+        return
+    if message.location is not None or message.venue is not None:
+        await on_where_step(update, context, caller)  # the pin ends the photos
         return
     if message.photo:
         size = message.photo[-1]
@@ -72,14 +93,17 @@ async def on_photos_step(update: Update, context: CustomContext, caller: Caller)
     stored = await download_photo(context, message, locale, file_id)
     if stored is None:
         return
-    draft = caller.draft
-    assert draft is not None
     try:
-        async with context.session() as session:
-            count = await add_photo(
+        async with context.session() as session:  # one unit of work, a new draft's too
+            state = caller.state
+            if state.draft is None:  # a photo with nothing else going on starts a report
+                opened = await open_draft(
+                    session, caller=state, limit=context.config.reports_per_hour, now=context.now()
+                )
+                state = state.with_draft(opened.view.draft, 0)
+            added = await take_photo(
                 session,
-                draft=draft,
-                photos=caller.state.draft_photos,
+                caller=state,
                 stored=stored,
                 file_id=file_id,
                 file_kind="photo" if message.photo else "document",  # see photo_source()
@@ -90,6 +114,9 @@ async def on_photos_step(update: Update, context: CustomContext, caller: Caller)
         delete_file(context.config.media_dir, stored.path)
         await refused(update, context, caller, exc)
         return
+    for path in added.unused:  # the photos this edit replaced
+        delete_file(context.config.media_dir, path)
+    count = added.photos
     if message.media_group_id:
         _acknowledge_album_later(context, caller, message)
     else:
@@ -172,11 +199,46 @@ async def on_where_step(update: Update, context: CustomContext, caller: Caller) 
         await refused(update, context, caller, exc)
         return
     locale, view = caller.locale, placed.view
-    saved = t(locale, "report.place_saved", place=place_label(locale, view.draft))
+    where = place_label(locale, view.draft, community=placed.community)
+    saved = t(locale, "report.place_saved", place=where)
     if view.step is ReportStep.REVIEW:  # an edit of the place: the card shows where
         saved = ""
     outside = t(locale, "report.outside_area") if placed.outside_area else ""
     await ask(update, context, caller, view, lead="\n".join(p for p in (saved, outside) if p))
+
+
+def in_community_step(caller: Caller) -> bool:
+    """Whether the caller's report waits for its community (then the list is the report's)."""
+    return caller.draft is not None and caller.draft.step == ReportStep.COMMUNITY
+
+
+async def show_community_step(
+    update: Update, context: CustomContext, caller: Caller, *, page: int
+) -> None:
+    """Another page of the report's community question (an edit of the list)."""
+    async with context.session() as session:
+        listed = await communities_page(session, page=page, size=PAGE_SIZE)
+    await ask_community_step(update, caller, listed, edit=True)
+
+
+async def on_community_step(
+    update: Update, context: CustomContext, caller: Caller, community_id: int
+) -> None:
+    """A community tapped in the report's community question: the report's, then on."""
+    try:
+        async with context.session() as session:
+            view = await answer_community(
+                session, caller=caller.state, community_id=community_id, now=context.now()
+            )
+    except DraftError as exc:
+        await refused(update, context, caller, exc)
+        return
+    if view is None:  # no such community (any more)
+        await answer_expired(update, caller.locale)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await ask(update, context, caller, view)
 
 
 async def on_category_step(update: Update, context: CustomContext, caller: Caller) -> None:
@@ -216,13 +278,16 @@ async def on_description_step(update: Update, context: CustomContext, caller: Ca
         return
     elif message.text is not None:
         text = message.text
+    elif message.voice is not None:
+        text = message.caption or ""
     else:
         await message.reply_text(t(caller.locale, "report.not_text"))
         return
+    voice = message.voice.file_id if message.voice is not None else None
     try:
         async with context.session() as session:
             view = await answer_description(
-                session, caller=caller.state, text=text, now=context.now()
+                session, caller=caller.state, text=text, now=context.now(), voice_file_id=voice
             )
     except DraftError as exc:
         await refused(update, context, caller, exc, text=text)

@@ -1,5 +1,9 @@
 """First contact and settings: /start, language, community (by list or by location), menu, help.
 
+A first /start does not ask the language when Telegram's `language_code` names one we speak
+(it says which, and how to change it), nor the community: a photo starts a report at once,
+and the report's place names the community (tests/conversation/test_fewer_steps.py).
+
 Each update is answered with one message or one edit (issue 11: at most one paced Bot API
 request per update, tests/conversation/test_paced_requests.py): a confirmation is the first
 paragraph of the next question, and a tapped list is left as it is rather than edited.
@@ -21,18 +25,16 @@ from handlers.common import (
     load_caller,
     menu_keyboard,
     message_of,
-    nav_row,
     paragraphs,
     plain,
     remember,
     reply_keyboard,
     t,
 )
+from handlers.community_list import ask_community, show_communities
 from handlers.context import CustomContext
-from storage.communities import community_name
-from storage.models import Community
+from handlers.report_steps import in_community_step, on_community_step, show_community_step
 from storage.residents import (
-    Page,
     choose_community,
     choose_locale,
     communities_page,
@@ -63,87 +65,42 @@ async def ask_language(update: Update, caller: Caller) -> None:
     )
 
 
-async def ask_community(
-    update: Update,
-    context: CustomContext,
-    caller: Caller,
-    *,
-    page: int = 1,
-    edit: bool = False,
-    lead: str = "",
-) -> None:
-    """The paged community list, after `lead`."""
-    async with context.session() as session:
-        listed = await communities_page(session, page=page, size=PAGE_SIZE)
-    await show_communities(update, caller, listed, edit=edit, lead=lead)
-
-
-async def show_communities(
-    update: Update,
-    caller: Caller,
-    listed: Page[Community],
-    *,
-    edit: bool = False,
-    lead: str = "",
-) -> None:
-    """The list as inline buttons, with one more to find the community from a location
-    instead (a request_location button needs a reply keyboard: a message of its own)."""
-    locale, message = caller.locale, message_of(update)
-    if listed.total == 0:
-        await message.reply_text(paragraphs(lead, t(locale, "start.no_communities")))
-        return
-    rows = [
-        [(community_name(c, locale), ChooseCommunity(c.id or 0).encode())] for c in listed.items
-    ]
-    nav = nav_row(
-        locale, page=listed.page, pages=listed.pages, data=lambda n: CommunityPage(n).encode()
-    )
-    if nav:
-        rows.append(nav)
-    rows.append([(plain(locale, "buttons.find_by_location"), CommunityByPin().encode())])
-    text = t(locale, "start.choose_community", page=listed.page, pages=listed.pages)
-    if edit and update.callback_query is not None:
-        await message.edit_text(text, reply_markup=inline(rows))
-        return
-    await message.reply_text(paragraphs(lead, text), reply_markup=inline(rows))
+def speaks(update: Update) -> bool:
+    """Whether Telegram's language_code for the sender is a language we speak."""
+    user = update.effective_user
+    code = (user.language_code or "") if user is not None else ""
+    return code.lower().replace("_", "-").split("-")[0] in prompts.LOCALES
 
 
 async def start(update: Update, context: CustomContext) -> None:
+    """A first /start: the language is Telegram's when we speak it (asked otherwise), and
+    the community waits for the first report; the menu and its keyboard come at once."""
     caller = await load_caller(update, context)
-    if caller.created:
+    name = caller.person.first_name
+    if caller.created and not speaks(update):
         await ask_language(update, caller)
-        return
-    if caller.person.community_id is None:
-        await ask_community(update, context, caller)
-        return
-    await send_menu(
-        update, caller, lead=t(caller.locale, "start.welcome", name=caller.person.first_name)
-    )
+    elif caller.created:
+        await message_of(update).reply_text(
+            t(caller.locale, "start.first_welcome", name=name),
+            reply_markup=menu_keyboard(caller.locale),
+        )
+    else:
+        await send_menu(update, caller, lead=t(caller.locale, "start.welcome", name=name))
 
 
 async def on_language(update: Update, context: CustomContext) -> None:
-    """`lang:<locale>`: the language chosen; then, in one new message, the community list if
-    there is no community yet, else the menu and its keyboard in that language (a keyboard
-    cannot come by an edit). The language question keeps its buttons: choosing again is
-    harmless."""
+    """`lang:<locale>`: the language chosen; then, in one new message, the menu and its
+    keyboard in that language (a keyboard cannot come by an edit). The language question
+    keeps its buttons: choosing again is harmless."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
     locale = Language.parse(pressed(update)).locale
     async with context.session() as session:
         state = await choose_locale(session, caller=caller.state, locale=locale)
-        listed = (
-            await communities_page(session, page=1, size=PAGE_SIZE)
-            if caller.person.community_id is None
-            else None
-        )
     caller = remember(context, state)
     await query.answer()
-    done = t(locale, "start.language_set")
-    if listed is not None:
-        await show_communities(update, caller, listed, lead=done)
-    else:
-        await send_menu(update, caller, lead=done)
+    await send_menu(update, caller, lead=t(locale, "start.language_set"))
 
 
 async def on_community_page(update: Update, context: CustomContext) -> None:
@@ -152,16 +109,23 @@ async def on_community_page(update: Update, context: CustomContext) -> None:
     page = CommunityPage.parse(pressed(update)).page
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await ask_community(update, context, caller, page=page, edit=True)
+    if in_community_step(caller):
+        await show_community_step(update, context, caller, page=page)
+    else:
+        await ask_community(update, context, caller, page=page, edit=True)
 
 
 async def on_community(update: Update, context: CustomContext) -> None:
     """`com:<community id>`: the community chosen from the list; the menu (it names the
-    community) comes as a new message, since its keyboard cannot come by an edit."""
+    community) comes as a new message, since its keyboard cannot come by an edit. In a
+    report that asks for the community, the report's."""
     query = update.callback_query
     assert query is not None
     caller = await load_caller(update, context)
     community_id = ChooseCommunity.parse(pressed(update)).community_id
+    if in_community_step(caller):
+        await on_community_step(update, context, caller, community_id)
+        return
     async with context.session() as session:
         state = await choose_community(session, caller=caller.state, community_id=community_id)
     if state is None:

@@ -1,9 +1,11 @@
 """Who is writing, and where they are: one query per update.
 
 Every update starts from the same facts about its sender: the person (created on first
-contact), their community, their report draft and how many photos it has, a planner's open
-question and draft notice. They are read together, in one statement, so that each step of a
-conversation costs one read before the one write that does the step.
+contact), their community, their report draft and how many photos it has, a planner's
+open question and draft notice (when they are a planner), and the report on which a planner
+waits for their answer (when they are its reporter). They are read together, in one
+statement, so that each step of a conversation costs one read before the one write that does
+the step.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from storage.inbox import PENDING_TTL
-from storage.models import Community, DraftPhoto, Notice, PendingInput, Person, ReportDraft
+from storage.models import Community, DraftPhoto, Notice, PendingInput, Person, Report, ReportDraft
 from storage.notice_models import NoticeStatus
 from storage.people import create_person, note_contact
 
@@ -34,6 +36,7 @@ class CallerState:
     draft_photos: int  # how many photos the draft has (0 without a draft)
     pending: PendingInput | None  # a planner's open question, unless it expired
     notice_draft: Notice | None = None  # a planner's notice being written (handlers/notices.py)
+    asked: int | None = None  # their newest report on which a planner waits for an answer
 
     @property
     def id(self) -> int:
@@ -56,10 +59,21 @@ async def load_caller(
         .where(col(DraftPhoto.draft_id) == col(ReportDraft.id))
         .scalar_subquery()
     )
+    asked = (
+        select(func.max(Report.id))
+        .where(col(Report.reporter_id) == col(Person.id), col(Report.awaiting_info).is_(True))
+        .scalar_subquery()
+    )
     # sqlmodel's select() takes at most four entities; its Select class takes more.
     columns: Select[
-        Person, Community | None, ReportDraft | None, PendingInput | None, int, Notice | None
-    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice)
+        Person,
+        Community | None,
+        ReportDraft | None,
+        PendingInput | None,
+        int,
+        Notice | None,
+        int | None,
+    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice, asked)
     query = (
         columns.outerjoin(home, col(home.id) == col(Person.community_id))
         .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
@@ -81,8 +95,8 @@ async def load_caller(
         return await load_caller(
             session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
         )
-    person, community, draft, pending, count, notice = row
+    person, community, draft, pending, count, notice, asked_id = row
     note_contact(session, person=person, first_name=first_name)
     if pending is not None and pending.created_at <= now - PENDING_TTL:
         pending = None  # a forgotten question no longer takes the next message
-    return CallerState(person, False, community, draft, int(count or 0), pending, notice)
+    return CallerState(person, False, community, draft, int(count or 0), pending, notice, asked_id)

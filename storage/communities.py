@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.geo import distance_m
+from storage.landmarks import LandmarkIn, replace_landmarks
 from storage.models import Community
 
 DEFAULT_RADIUS_M = 1500.0
@@ -29,6 +30,7 @@ class CommunityIn(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     radius_m: float | None = Field(default=None, gt=0)
+    landmarks: list[LandmarkIn] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> CommunityIn:
@@ -76,20 +78,27 @@ def read_communities_file(path: Path) -> list[CommunityIn]:
 
 
 async def import_communities(session: AsyncSession, *, items: list[CommunityIn]) -> tuple[int, int]:
-    """Insert new communities and update existing ones by slug; returns (created, updated)."""
+    """Insert new communities and update existing ones by slug; returns (created, updated).
+
+    A community's landmarks are replaced by the file's (reports keep the names they were
+    filed with: they are copied onto the report)."""
     created = updated = 0
     for item in items:
         existing = (
             await session.exec(select(Community).where(Community.slug == item.slug))
         ).first()
+        values = item.model_dump(exclude={"landmarks"})
         if existing is None:
-            session.add(Community(**item.model_dump()))
+            existing = Community(**values)
             created += 1
         else:
-            for key, value in item.model_dump().items():
+            for key, value in values.items():
                 setattr(existing, key, value)
-            session.add(existing)
             updated += 1
+        session.add(existing)
+        await session.flush()
+        assert existing.id is not None
+        await replace_landmarks(session, community_id=existing.id, items=item.landmarks)
     await session.flush()
     return created, updated
 

@@ -33,6 +33,7 @@ MAX_ADDRESS = 300
 STEP_ORDER = (
     ReportStep.PHOTOS,
     ReportStep.WHERE,
+    ReportStep.COMMUNITY,
     ReportStep.CATEGORY,
     ReportStep.DESCRIPTION,
     ReportStep.REVIEW,
@@ -189,6 +190,10 @@ async def submit_draft(
         lon=draft.lon,
         address=draft.address,
         outside_area=draft.outside_area,
+        landmark_zh=draft.landmark_zh,
+        landmark_en=draft.landmark_en,
+        landmark_m=draft.landmark_m,
+        voice_file_id=draft.voice_file_id,
         status=ReportStatus.SUBMITTED,
         created_at=now,
         updated_at=now,

@@ -31,6 +31,8 @@ EXPORT_FIELDS = (
     "lat",
     "lon",
     "address",
+    "landmark",
+    "landmark_m",
     "description",
     "rating",
     "duplicate_of",
@@ -100,6 +102,8 @@ def _row(report: Report, slug: str | None) -> ExportRow:
         "lat": report.lat,
         "lon": report.lon,
         "address": report.address,
+        "landmark": report.landmark_zh or "",  # the nearest landmark to the pin, if any
+        "landmark_m": report.landmark_m,
         "description": report.description,
         "rating": report.rating,
         "duplicate_of": ""

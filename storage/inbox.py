@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, delete, func, select, update
@@ -114,13 +115,20 @@ async def answer_question(
 
 
 async def attach_answer(
-    session: AsyncSession, *, report: Report, person: Person, text: str, now: datetime
+    session: AsyncSession,
+    *,
+    report: Report,
+    person: Person,
+    text: str,
+    now: datetime,
+    notice: dict[str, Any] | None = None,
 ) -> bool:
     """The reporter's answer joins the report's history; the card returns to the inbox.
 
     Under the same version check as every move: False (and nothing written) when the report
     changed since `report` was read, e.g. a planner acted on it while the resident typed.
-    An answer longer than MAX_WORDS is refused (AnswerTooLongError), never cut.
+    An answer longer than MAX_WORDS is refused (AnswerTooLongError), never cut. `notice`:
+    more parameters for the planners' notice (the answer itself, `storage.answers`).
     """
     assert report.id is not None
     if len(text) > MAX_WORDS:
@@ -151,7 +159,7 @@ async def attach_answer(
         session,
         community_id=report.community_id,
         kind="info_received",
-        params={"report_id": report.id},
+        params={"report_id": report.id, **(notice or {})},
         now=now,
     )
     return True

@@ -58,6 +58,7 @@ class ReportStep(StrEnum):
 
     PHOTOS = "photos"
     WHERE = "where"
+    COMMUNITY = "community"  # only when the place named none (typed, or outside every area)
     CATEGORY = "category"
     DESCRIPTION = "description"
     REVIEW = "review"
@@ -73,6 +74,17 @@ class Community(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     radius_m: float | None = None
+
+
+class Landmark(SQLModel, table=True):
+    """A named point of a community (a building, a gate, a garden), to say where a pin is."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    lat: float
+    lon: float
 
 
 class Person(SQLModel, table=True):
@@ -108,6 +120,11 @@ class Report(SQLModel, table=True):
     lon: float | None = None
     address: str = Field(default="", max_length=300)
     outside_area: bool = False
+    # the landmark nearest the pin when it was given, copied (names) with its distance
+    landmark_zh: str | None = Field(default=None, max_length=200)
+    landmark_en: str | None = Field(default=None, max_length=200)
+    landmark_m: int | None = None
+    voice_file_id: str | None = Field(default=None, max_length=255)  # a voice note as words
     status: str = Field(default=ReportStatus.SUBMITTED, max_length=32, index=True)
     version: int = 1
     department: str | None = Field(default=None, max_length=32)
@@ -194,8 +211,14 @@ class ReportDraft(SQLModel, table=True):
     lon: float | None = None
     address: str = Field(default="", max_length=300)
     outside_area: bool = False
+    landmark_zh: str | None = Field(default=None, max_length=200)
+    landmark_en: str | None = Field(default=None, max_length=200)
+    landmark_m: int | None = None
     category: str | None = Field(default=None, max_length=32)
     description: str = Field(default="", max_length=1000)
+    voice_file_id: str | None = Field(default=None, max_length=255)
+    # editing the photos: the old ones stay until the first new one arrives
+    replace_photos: bool = False
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -16,6 +16,7 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.inbox import clear_pending
+from storage.landmarks import landmark_named, nearest_landmark
 from storage.lifecycle import OPEN, TransitionError, followers, stale
 from storage.models import Category, PendingInput, Report, ReportEvent, ReportNote, ReportStatus
 from storage.outbox import enqueue
@@ -123,15 +124,30 @@ async def change_place(
     pin: tuple[float, float] | None = None,
     landmark: str = "",
 ) -> Report:
-    """A new map pin (the typed place is cleared), or a landmark name typed (shown instead
-    of the pin, which stays for the map and for finding duplicates)."""
+    """A new map pin (the typed place is cleared; the landmark nearest it is found again), or
+    a place typed: one of the community's landmarks by name (its point becomes the pin), or
+    words shown instead of the pin, which stays for the map and for finding duplicates."""
     report = await in_scope(session, scope=scope, report_id=report_id)
     old = report.address or _pin_text(report.lat, report.lon)
+    values: dict[str, object] = {"landmark_zh": None, "landmark_en": None, "landmark_m": None}
+    named = (
+        None
+        if pin is not None
+        else await landmark_named(session, name=landmark, community_id=report.community_id)
+    )
     if pin is not None:
-        values: dict[str, object] = {"lat": pin[0], "lon": pin[1], "address": ""}
+        values |= {"lat": pin[0], "lon": pin[1], "address": ""}
+        near = await nearest_landmark(session, lat=pin[0], lon=pin[1])
+        if near is not None:
+            values |= {"landmark_zh": near.landmark.name_zh, "landmark_en": near.landmark.name_en}
+            values["landmark_m"] = near.distance_m
         new = _pin_text(*pin)
+    elif named is not None:
+        values |= {"lat": named.lat, "lon": named.lon, "address": ""}
+        values |= {"landmark_zh": named.name_zh, "landmark_en": named.name_en, "landmark_m": 0}
+        new = landmark
     else:
-        values, new = {"address": landmark}, landmark
+        values, new = {**values, "address": landmark}, landmark
     report = await _bump(session, report, version=version, now=now, **values)
     session.add(
         ReportNote(

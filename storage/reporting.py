@@ -4,7 +4,7 @@ Every operation takes the caller as read at the start of the update (`storage.ca
 checks that the step fits the draft (a button of another draft, or of another step, is
 `DraftError("expired")`), writes with a guarded UPDATE (the draft must still be at the step
 the resident saw), and returns what the reply shows: the draft at its new step and, on the
-review card, its photos, community and nearby open reports.
+review card, its photos, community and nearby open reports (`storage.draft_flow`).
 """
 
 from __future__ import annotations
@@ -18,56 +18,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.callers import CallerState
 from storage.communities import get_community, pin_community
+from storage.draft_flow import DraftView as DraftView
+from storage.draft_flow import Review as Review
+from storage.draft_flow import advance, go, live, nearby, previous_step, view
+from storage.draft_flow import fits as fits
 from storage.drafts import (
     MAX_ADDRESS,
-    STEP_ORDER,
     DraftError,
-    check_complete,
+    add_photo,
     clear_photos,
     count_reports_since,
     create_draft,
     discard_draft,
-    draft_photos,
     filed_from,
     submit_draft,
 )
-from storage.duplicates import open_reports_near
 from storage.inbox import clear_pending
+from storage.landmarks import landmark_named, nearest_landmark
 from storage.lifecycle import follow
-from storage.models import (
-    Category,
-    Community,
-    DraftPhoto,
-    FollowReason,
-    Report,
-    ReportDraft,
-    ReportStep,
-)
+from storage.media import StoredPhoto
+from storage.models import Category, Community, FollowReason, Landmark, ReportDraft, ReportStep
+from storage.people import set_community
 from storage.rules import MAX_WORDS
 
 S = ReportStep
-
-
-@dataclass(frozen=True)
-class Review:
-    """What the review card shows besides the draft itself."""
-
-    photos: list[DraftPhoto]
-    community: Community | None
-    nearby: list[Report]  # open reports the resident may follow instead ("me too")
-
-
-@dataclass(frozen=True)
-class DraftView:
-    """A draft after an operation: the step to ask next, and what asking it needs."""
-
-    draft: ReportDraft
-    photos: int
-    review: Review | None  # when the draft is at its review
-
-    @property
-    def step(self) -> ReportStep:
-        return ReportStep(self.draft.step)
 
 
 @dataclass(frozen=True)
@@ -80,6 +54,7 @@ class Opened:
 class Placed:
     view: DraftView
     outside_area: bool  # the pin is in no community (but there are communities)
+    community: Community | None  # the community the place named, if any
 
 
 @dataclass(frozen=True)
@@ -88,23 +63,14 @@ class Filed:
     again: bool  # a Confirm of a draft filed before (its answer was lost)
 
 
-def fits(caller: CallerState, draft_id: int, *steps: ReportStep) -> ReportDraft:
-    """The caller's draft, if a button of draft `draft_id` still fits it at one of `steps`
-    (any step when none is given); otherwise DraftError("expired")."""
-    draft = caller.draft
-    if draft is None or draft.id != draft_id or (steps and ReportStep(draft.step) not in steps):
-        raise DraftError("expired")
-    return draft
-
-
 async def open_draft(
     session: AsyncSession, *, caller: CallerState, limit: int, now: datetime
 ) -> Opened:
-    """The resident's unfinished draft, or a new one (at most `limit` reports an hour)."""
+    """The resident's unfinished draft, or a new one (at most `limit` reports an hour). A
+    resident without a community may start one: the place will name it, or they choose it
+    then (`answer_community`)."""
     if caller.draft is not None:
-        return Opened(await _view(session, caller, caller.draft, caller.draft_photos), True)
-    if caller.person.community_id is None:
-        raise DraftError("need_community")
+        return Opened(await view(session, caller, caller.draft, caller.draft_photos), True)
     await _within_hourly_limit(session, caller=caller, limit=limit, now=now)
     draft = await create_draft(session, person=caller.person, now=now)
     return Opened(DraftView(draft, 0, None), False)
@@ -118,10 +84,53 @@ async def _within_hourly_limit(
         raise DraftError("hourly_limit")
 
 
+@dataclass(frozen=True)
+class Added:
+    photos: int  # how many the draft has now
+    unused: list[str]  # stored files of photos this one replaced (an edit of the photos)
+
+
+async def take_photo(
+    session: AsyncSession,
+    *,
+    caller: CallerState,
+    stored: StoredPhoto,
+    file_id: str,
+    file_kind: str,
+    file_unique_id: str,
+    media_group_id: str | None,
+) -> Added:
+    """A photo for the draft. Editing the photos from the review card keeps the old ones
+    until this first new one arrives: then they are replaced."""
+    draft = live(caller, S.PHOTOS)
+    photos, unused = caller.draft_photos, []
+    if draft.replace_photos:
+        replaced = await session.exec(
+            update(ReportDraft)
+            .where(col(ReportDraft.id) == draft.id, col(ReportDraft.replace_photos).is_(True))
+            .values(replace_photos=False)
+        )
+        if replaced.rowcount == 1:
+            unused, photos = await clear_photos(session, draft=draft), 0
+        draft.replace_photos = False
+    count = await add_photo(
+        session,
+        draft=draft,
+        photos=photos,
+        stored=stored,
+        file_id=file_id,
+        file_kind=file_kind,
+        file_unique_id=file_unique_id,
+        media_group_id=media_group_id,
+    )
+    return Added(count, unused)
+
+
 async def photos_done(session: AsyncSession, *, caller: CallerState, now: datetime) -> DraftView:
-    """ "Done with photos": on to the place (or back to the review, when editing)."""
-    draft = _live(caller, S.PHOTOS)
-    return await _advance(session, caller, draft, {}, now)
+    """ "Done with photos": on to the place (or back to the review, when editing; photos
+    waiting to be replaced are then kept)."""
+    draft = live(caller, S.PHOTOS)
+    return await advance(session, caller, draft, {"replace_photos": False}, now)
 
 
 async def answer_place(
@@ -133,47 +142,101 @@ async def answer_place(
     address: str,
     now: datetime,
 ) -> Placed:
-    """Where it is: a map pin (its community found here) or a typed address."""
-    draft = _live(caller, S.WHERE)
+    """Where it is: a map pin, a landmark's name (a button of the question), or a typed
+    address. A pin may come at the photos step: it ends it. A pin or a landmark inside a
+    community chooses the community (the resident's own too, if they have none yet)."""
+    draft = live(caller, S.WHERE, S.PHOTOS)
+    if draft.step == S.PHOTOS and caller.draft_photos == 0:
+        raise DraftError("no_photos")
     address = address.strip()
     if len(address) > MAX_ADDRESS:
         raise DraftError("address_too_long")
     if lat is None and not address:
         raise DraftError("no_place")
-    values: dict[str, Any] = {"lat": lat, "lon": lon, "address": address, "outside_area": False}
-    if lat is not None and lon is not None:
+    values: dict[str, Any] = {
+        "lat": lat,
+        "lon": lon,
+        "address": address,
+        "outside_area": False,
+        "landmark_zh": None,
+        "landmark_en": None,
+        "landmark_m": None,
+        "replace_photos": False,
+    }
+    community: Community | None = None
+    named = None if lat is not None else await _landmark(session, caller, draft, address)
+    if named is not None:
+        values.update(lat=named.lat, lon=named.lon, address="", community_id=named.community_id)
+        values.update(landmark_zh=named.name_zh, landmark_en=named.name_en, landmark_m=0)
+        community = await get_community(session, community_id=named.community_id)
+    elif lat is not None and lon is not None:
         pin = await pin_community(session, lat=lat, lon=lon)
         values["outside_area"] = pin.outside_area
-        if pin.community is not None:
-            values["community_id"] = pin.community.id
-    view = await _advance(session, caller, draft, values, now)
-    return Placed(view, bool(values["outside_area"]))
+        community = pin.community
+        if community is not None:
+            values["community_id"] = community.id
+            near = await nearest_landmark(session, lat=lat, lon=lon)
+            if near is not None:
+                values.update(landmark_zh=near.landmark.name_zh, landmark_en=near.landmark.name_en)
+                values["landmark_m"] = near.distance_m
+    if community is not None and community.id is not None and caller.person.community_id is None:
+        await set_community(session, person=caller.person, community_id=community.id)
+    placed = await advance(session, caller, draft, values, now, answered=S.WHERE)
+    return Placed(placed, bool(values["outside_area"]), community)
+
+
+async def _landmark(
+    session: AsyncSession, caller: CallerState, draft: ReportDraft, text: str
+) -> Landmark | None:
+    if not text or len(text) > 200:
+        return None
+    community_id = draft.community_id or caller.person.community_id
+    return await landmark_named(session, name=text, community_id=community_id)
+
+
+async def answer_community(
+    session: AsyncSession, *, caller: CallerState, community_id: int, now: datetime
+) -> DraftView | None:
+    """The community, chosen from the list when the place named none; it becomes the
+    resident's own too if they have none. None when there is no such community."""
+    draft = live(caller, S.COMMUNITY)
+    if await get_community(session, community_id=community_id) is None:
+        return None
+    if caller.person.community_id is None:
+        await set_community(session, person=caller.person, community_id=community_id)
+    return await advance(session, caller, draft, {"community_id": community_id}, now)
 
 
 async def answer_category(
     session: AsyncSession, *, caller: CallerState, draft_id: int, category: Category, now: datetime
 ) -> DraftView:
     draft = fits(caller, draft_id, S.CATEGORY)
-    return await _advance(session, caller, draft, {"category": category}, now)
+    return await advance(session, caller, draft, {"category": category}, now)
 
 
 async def answer_description(
-    session: AsyncSession, *, caller: CallerState, text: str, now: datetime
+    session: AsyncSession,
+    *,
+    caller: CallerState,
+    text: str,
+    now: datetime,
+    voice_file_id: str | None = None,
 ) -> DraftView:
-    """The resident's words (or none, when they skip): at most MAX_WORDS characters."""
-    draft = _live(caller, S.DESCRIPTION)
+    """The resident's words (or none, when they skip), at most MAX_WORDS characters, or a
+    voice note instead of them."""
+    draft = live(caller, S.DESCRIPTION)
     text = text.strip()
     if len(text) > MAX_WORDS:
         raise DraftError("too_long")
-    return await _advance(session, caller, draft, {"description": text}, now)
+    values = {"description": text, "voice_file_id": voice_file_id}
+    return await advance(session, caller, draft, values, now)
 
 
 async def go_back(session: AsyncSession, *, caller: CallerState, now: datetime) -> DraftView:
     """One step back (never before the photos); what was given there is kept."""
-    draft = _live(caller)
-    index = STEP_ORDER.index(ReportStep(draft.step))
-    target = STEP_ORDER[max(index - 1, 0)]
-    return await _go(session, caller, draft, {"step": target, "editing": False}, now)
+    draft = live(caller)
+    target = previous_step(draft)
+    return await go(session, caller, draft, {"step": target, "editing": False}, now)
 
 
 async def previous_from_category(
@@ -186,20 +249,18 @@ async def previous_from_category(
 
 async def edit(
     session: AsyncSession, *, caller: CallerState, draft_id: int, step: ReportStep, now: datetime
-) -> tuple[DraftView, list[str]]:
-    """From the review card back to one step, then straight back to the review; editing
-    the photos starts them afresh. Returns the stored photo files no longer used."""
+) -> DraftView:
+    """From the review card back to one step, then straight back to the review. Editing the
+    photos keeps the old ones until a new one arrives (`take_photo`)."""
     draft = fits(caller, draft_id, S.REVIEW)
-    unused = await clear_photos(session, draft=draft) if step is S.PHOTOS else []
-    photos = 0 if step is S.PHOTOS else caller.draft_photos
-    view = await _go(session, caller, draft, {"step": step, "editing": True}, now, photos=photos)
-    return view, unused
+    values = {"step": step, "editing": True, "replace_photos": step is S.PHOTOS}
+    return await go(session, caller, draft, values, now)
 
 
 async def review(session: AsyncSession, *, caller: CallerState, draft_id: int) -> DraftView:
     """The review card's buttons again (after the edit choices)."""
     draft = fits(caller, draft_id, S.REVIEW)
-    return await _view(session, caller, draft, caller.draft_photos)
+    return await view(session, caller, draft, caller.draft_photos)
 
 
 async def me_too(
@@ -209,7 +270,7 @@ async def me_too(
     the stored photo files it no longer uses are returned. Only a report the review card
     offered may be followed."""
     draft = fits(caller, draft_id, S.REVIEW)
-    if report_id not in [r.id for r in await _nearby(session, draft)]:
+    if report_id not in [r.id for r in await nearby(session, draft)]:
         raise DraftError("expired")
     await follow(
         session, report_id=report_id, person_id=caller.id, reason=FollowReason.ME_TOO, now=now
@@ -240,95 +301,16 @@ class Cancelled:
     had_question: bool  # a planner's open question was closed
 
 
-async def cancel(session: AsyncSession, *, caller: CallerState) -> Cancelled:
-    """/cancel: drop the draft, and close a planner's open question."""
+async def cancel(
+    session: AsyncSession, *, caller: CallerState, draft_id: int | None = None
+) -> Cancelled:
+    """/cancel: drop the draft (only draft `draft_id`, when a button names it; another is
+    DraftError("expired")), and close a planner's open question."""
+    if draft_id is not None:
+        fits(caller, draft_id)
     had_question = caller.pending is not None
     if had_question:
         await clear_pending(session, person_id=caller.id)
     if caller.draft is None:
         return Cancelled(None, had_question)
     return Cancelled(await discard_draft(session, draft=caller.draft), had_question)
-
-
-# --- steps ------------------------------------------------------------------------------------
-
-
-def _live(caller: CallerState, *steps: ReportStep) -> ReportDraft:
-    """The caller's draft, at one of `steps` (typed messages name no draft id)."""
-    if caller.draft is None:
-        raise DraftError("expired")
-    return fits(caller, caller.draft.id or 0, *steps)
-
-
-def _next(draft: ReportDraft) -> ReportStep:
-    """The step after the current one; an edit of one step returns to the review card."""
-    if draft.editing:
-        return S.REVIEW
-    index = STEP_ORDER.index(ReportStep(draft.step))
-    return STEP_ORDER[min(index + 1, len(STEP_ORDER) - 1)]
-
-
-async def _advance(
-    session: AsyncSession,
-    caller: CallerState,
-    draft: ReportDraft,
-    values: dict[str, Any],
-    now: datetime,
-) -> DraftView:
-    """Save the answer of the draft's step and move on to the next step."""
-    step = _next(draft)
-    return await _go(session, caller, draft, {**values, "step": step, "editing": False}, now)
-
-
-async def _go(
-    session: AsyncSession,
-    caller: CallerState,
-    draft: ReportDraft,
-    values: dict[str, Any],
-    now: datetime,
-    *,
-    photos: int | None = None,
-) -> DraftView:
-    """Write `values` if the draft is still at the step the resident saw."""
-    photos = caller.draft_photos if photos is None else photos
-    if values.get("step") is S.REVIEW:
-        after = {**draft.model_dump(), **values}
-        check_complete(
-            photos=photos, lat=after["lat"], address=after["address"], category=after["category"]
-        )
-    result = await session.exec(
-        update(ReportDraft)
-        .where(col(ReportDraft.id) == draft.id, col(ReportDraft.step) == draft.step)
-        .values(updated_at=now, **values)
-    )
-    if result.rowcount != 1:
-        raise DraftError("expired")
-    for name, value in values.items():
-        setattr(draft, name, value)  # the caller's copy follows the row (it is not attached)
-    return await _view(session, caller, draft, photos)
-
-
-async def _view(
-    session: AsyncSession, caller: CallerState, draft: ReportDraft, photos: int
-) -> DraftView:
-    if draft.step != S.REVIEW:
-        return DraftView(draft, photos, None)
-    assert draft.id is not None
-    if draft.community_id is None:
-        community = None
-    elif caller.community is not None and caller.community.id == draft.community_id:
-        community = caller.community
-    else:
-        community = await get_community(session, community_id=draft.community_id)
-    found = await draft_photos(session, draft_id=draft.id)
-    return DraftView(draft, len(found), Review(found, community, await _nearby(session, draft)))
-
-
-async def _nearby(session: AsyncSession, draft: ReportDraft) -> list[Report]:
-    return await open_reports_near(
-        session,
-        community_id=draft.community_id,
-        lat=draft.lat,
-        lon=draft.lon,
-        category=draft.category,
-    )

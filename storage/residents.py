@@ -21,6 +21,7 @@ from storage.people import set_community, set_locale
 from storage.reports import report_events, report_photos
 
 T = TypeVar("T", bound=SQLModel)
+LIST_PAGE_SIZE = 8  # communities on one page of their list of buttons
 
 
 @dataclass(frozen=True)

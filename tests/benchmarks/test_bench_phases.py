@@ -6,6 +6,7 @@ the sandbox's requests), not how fast anything is.
 
 from __future__ import annotations
 
+from benchmarks.load import STEPS_PER_RESIDENT
 from benchmarks.phases import CONFIGURATIONS, OPEN_LOOP, UNPACED, Configuration, Load, run_phase
 from botapi_sandbox import load_spec
 
@@ -41,14 +42,14 @@ async def test_our_phase_meters_the_bot_engine_and_profiles_each_step() -> None:
     result = await run_phase(configuration("ours_sqlite"), UNPACED, TINY, profile=True)
 
     assert (result["failures"], result["rejections"]) == ([], [])
-    assert result["updates"] == 20
+    assert result["updates"] == 2 * STEPS_PER_RESIDENT  # two residents, one report each
     sql = result["sql"]["per_update"]
     assert sql["statements"] > sql["transactions"] >= sql["write_transactions"] > 0
     assert result["sql"]["total"]["write_transactions"] >= 2  # at least each report's submit
     assert "db_server_cpu_ms_per_update" not in result  # SQLite works inside the bot
     steps = result["per_step"]
     assert [row["step"] for row in steps][0] == "start"
-    assert len(steps) == 10
+    assert len(steps) == STEPS_PER_RESIDENT == 6  # the first report in six updates
     confirm = steps[-1]
     assert confirm["step"] == "confirm"
     assert confirm["by_statement"].get("INSERT report") == 1.0

@@ -160,16 +160,19 @@ def alice(sandbox: Sandbox) -> Person:
 
 
 async def onboard(person: Person, *, english: bool = False, community: str | None = None) -> None:
-    """/start, pick the language and a community, and arrive at the main menu."""
+    """/start (the language is Telegram's), choose a community from the menu, and arrive at
+    the menu. `english`: the person's Telegram speaks English (else Chinese)."""
+    assert _is_english(person) == english, "the language comes from Telegram's language_code"
     await person.send("/start")
-    await person.expect_message(containing="Please choose a language")
     if english:
-        await person.tap("✓ English" if _is_english(person) else "English")
+        await person.expect_message(containing="I will speak English")
+        await person.tap("🏘 Community")
         await person.expect_message(containing="Please choose your community")
         await person.tap(community or "Xinhua Road Community")
         await person.expect_message(containing="Community:")
     else:
-        await person.tap("中文" if _is_english(person) else "✓ 中文")
+        await person.expect_message(containing="我会用中文和您交流")
+        await person.tap("🏘 社区")
         await person.expect_message(containing="请选择您所在的社区")
         await person.tap(community or "新华路社区")
         await person.expect_message(containing="社区：")

@@ -230,8 +230,20 @@ async def test_category_and_place_change(
     await planner.expect_message(containing=f"{ref} is now in 🧱 Walls and facades")
     await planner.tap("📍 Place")
     await planner.expect_message(containing="send the new place as a map pin")
-    await planner.send_location(31.2071, 121.4275)
-    await planner.expect_message(containing=f"{ref} is now at: map pin 31.2071, 121.4275")
+    await planner.send_location(31.2050, 121.4300)  # by the Panyu Road corner garden
+    await planner.expect_message(containing=f"{ref} is now at: at Panyu Road corner garden")
+    report = await report_row(bot, ref)
+    assert (report.lat, report.lon, report.landmark_en) == (
+        31.2050,
+        121.4300,
+        "Panyu Road corner garden",
+    ), "a new pin is described by the landmark nearest it, not the old one"
+    await planner.tap("📍 Place")
+    await planner.expect_message(containing="or type a landmark")
+    await planner.send("社区文化活动中心")  # a landmark by name: its point becomes the pin
+    await planner.expect_message(containing=f"{ref} is now at:")
+    report = await report_row(bot, ref)
+    assert (report.lat, report.lon, report.landmark_zh) == (31.2079, 121.429, "社区文化活动中心")
     await planner.tap("📍 Place")
     await planner.expect_message(containing="or type a landmark")
     await planner.send("Behind building 12")
@@ -239,10 +251,11 @@ async def test_category_and_place_change(
     await resident.expect_no_message()  # planners' housekeeping: no notice
     report = await report_row(bot, ref)
     assert (report.category, report.address) == ("walls", "Behind building 12")
-    assert (report.lat, report.lon) == (31.2071, 121.4275)
+    assert (report.lat, report.lon) == (31.2079, 121.429), "words keep the pin for the map"
     card = await open_report(planner, ref)
-    assert "category: 🗑 Litter and piled junk → 🧱 Walls and facades" in card.text
-    assert "place: 31.20710, 121.42750 → Behind building 12" in card.text
+    assert "place: 31.20790, 121.42900 → Behind building 12" in card.text
+    assert "place: 31.20500, 121.43000 → 社区文化活动中心" in card.text
+    assert "category:" not in card.text, "the card shows the newest three changes only"
 
 
 async def test_reports_stuck_in_a_stage_are_on_the_morning_list(

@@ -91,8 +91,8 @@ async def test_sigkill_mid_draft_then_the_resident_finishes(
     resident: Person = sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
     first = await run_bot(environment, tmp_path, processes)
     await resident.send("/start")
-    await resident.expect_message(containing="请选择语言", timeout=30)  # start-up included
-    await resident.tap("✓ 中文")
+    await resident.expect_message(containing="我会用中文和您交流", timeout=30)  # start-up too
+    await resident.tap("🏘 社区")
     await resident.expect_message(containing="请选择您所在的社区")
     await resident.tap("新华路社区")
     await resident.expect_message(containing="社区：")
@@ -179,9 +179,9 @@ async def test_the_bot_waits_for_the_bot_api_at_start_up(
     try:
         resident = sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
         await resident.send("/start")
-        await resident.expect_message(containing="请选择语言", timeout=30)
+        await resident.expect_message(containing="我会用中文和您交流", timeout=30)
         sandbox.fail_next("getUpdates", error_code=502, count=2)  # the same, mid-run
-        await resident.tap("✓ 中文")  # ends the long poll under way; the next two fail
+        await resident.tap("🏘 社区")  # ends the long poll under way; the next two fail
         await resident.expect_message(containing="请选择您所在的社区", timeout=30)
         await wait_for_lines(log, "getUpdates failed", count=2)
         await resident.tap("新华路社区")  # fetched by the poll after the failures

@@ -84,7 +84,7 @@ async def test_typing_after_another_planner_moved_the_report(
     handled = await li.expect_message(containing="already handled")
     assert f"{ref} was already handled by Wu" in handled.text
     await li.send("hello")  # the question is closed: this is not taken as its answer
-    await li.expect_message(containing="Please choose your community first")
+    await li.expect_message(containing="I didn't catch that")
     async with bot.session() as session:
         assert (await session.exec(select(PendingInput))).all() == []
     moves = await events_of(bot, int(ref[2:]))

@@ -48,11 +48,11 @@ async def test_a_tap_answered_during_a_502_is_retried_too(
     quick_bot: Bot, sandbox: Sandbox, resident: Person
 ) -> None:
     """Not only messages: every Bot API request a handler makes (here answerCallbackQuery)."""
-    await resident.send("/start")
+    await resident.send("/language")
     await resident.expect_message(containing="请选择语言")
     sandbox.fail_next("answerCallbackQuery", error_code=502)
     await resident.tap("✓ 中文")
-    await resident.expect_message(containing="请选择您所在的社区", timeout=10)
+    await resident.expect_message(containing="好的，以后我用中文和您交流", timeout=10)
     answers = [c.ok for c in sandbox.calls_of("answerCallbackQuery")]
     assert answers == [False, True]
 

@@ -21,11 +21,10 @@ async def report_until_review(person: Person, *, photos: int = 1, words: str = "
     for n in range(photos):
         await person.send_photo(make_photo(seed=100 + n))
         await person.expect_message(containing=f"已收到 {n + 1} 张照片")
-    await person.tap("➡ 照片好了，下一步")
-    await person.expect_message(containing="第 2 步")
-    await person.send_location(31.2069, 121.4273)
+    # the location button of the photos' keyboard: the pin says where and ends the photos
+    await person.tap("📍 发送我的位置", latitude=31.2069, longitude=121.4273)
     placed = await person.expect_message(containing="第 3 步")
-    assert placed.text.startswith("📍 地点：地图位置 31.2069, 121.4273\n\n"), "the place, then"
+    assert placed.text.startswith("📍 地点：幸福小区 3 号楼附近，约 30 米\n\n"), "the place, then"
     await person.tap("🗑 垃圾与杂物堆放")
     await person.expect_message(containing="第 4 步")
     if words:
@@ -177,6 +176,8 @@ async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
     await resident.send("幸福路")
     await resident.expect_message(containing="第 3 步")
     await resident.tap("✖ 取消")  # on the category question's keyboard
+    await resident.expect_message(containing="要放弃这份报告吗？里面的 1 张照片会被删除。")
+    await resident.tap("🗑 放弃这份报告")
     await resident.expect_message(containing="已取消这份报告")
     await resident.send("/cancel")
     await resident.expect_message(containing="现在没有要取消的操作")

@@ -1,4 +1,5 @@
-"""First contact: language, community by list (paged) or by location, menu, help, commands."""
+"""First contact: language (Telegram's, or asked), community by list (paged) or by location,
+menu, help, commands."""
 
 from __future__ import annotations
 
@@ -10,15 +11,30 @@ from storage.models import Person as PersonRow
 from tests.conversation.conftest import Bot, onboard
 
 
-async def test_start_preselects_the_telegram_language(
+async def test_start_takes_the_telegram_language_and_says_how_to_change_it(
     bot: Bot, resident: Person, alice: Person
 ) -> None:
     await resident.send("/start")
-    chinese = await resident.expect_message(containing="请选择语言")
-    assert chinese.buttons() == ["✓ 中文", "English"]
+    chinese = await resident.expect_message(containing="我会用中文和您交流")
+    assert "🌐 语言" in chinese.text
+    assert "/language" in chinese.text
+    assert "📷 报告角落问题" in chinese.keyboard(), "the menu at once: no language question"
     await alice.send("/start")
-    english = await alice.expect_message(containing="Please choose a language")
-    assert english.buttons() == ["中文", "✓ English"]
+    english = await alice.expect_message(containing="I will speak English with you")
+    assert "📷 Report a corner" in english.keyboard()
+    async with bot.session() as session:
+        locales = {p.telegram_id: p.locale for p in (await session.exec(select(PersonRow))).all()}
+    assert locales == {resident.user_id: "zh", alice.user_id: "en"}
+
+
+async def test_start_asks_the_language_telegram_does_not_say(bot: Bot, sandbox: Sandbox) -> None:
+    pierre = sandbox.person(user_id=1003, first_name="Pierre", language_code="fr")
+    await pierre.send("/start")
+    asked = await pierre.expect_message(containing="请选择语言")
+    assert asked.buttons() == ["✓ 中文", "English"]
+    await pierre.tap("English")
+    menu = await pierre.expect_message(containing="I will speak English")
+    assert "📷 Report a corner" in menu.keyboard()
 
 
 async def test_onboarding_then_menu_shows_only_existing_features(
@@ -55,10 +71,9 @@ async def test_community_list_is_paged_beyond_eight(
             ],
         )
     await alice.send("/start")
-    await alice.expect_message(containing="Please choose a language")
-    await alice.tap("✓ English")
+    await alice.expect_message(containing="I will speak English")
+    await alice.tap("🏘 Community")
     first = await alice.expect_message(containing="page 1 of 2")
-    assert first.text.startswith("Done: I will speak English with you.\n\n")
     assert len(first.buttons()) == 10  # eight communities, "next", "use my location"
     assert first.buttons()[-2:] == ["Next ▶", "📍 Not sure? Use my location"]
     await alice.tap("Next ▶")
@@ -70,8 +85,8 @@ async def test_community_list_is_paged_beyond_eight(
 
 async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
     await alice.send("/start")
-    await alice.expect_message(containing="Please choose a language")
-    await alice.tap("✓ English")
+    await alice.expect_message(containing="I will speak English")
+    await alice.tap("🏘 Community")
     await alice.expect_message(containing="Please choose your community")
     await alice.tap("📍 Not sure? Use my location")
     asked = await alice.expect_message(containing="Tap “📍 Send my location” below")
@@ -85,8 +100,8 @@ async def test_community_by_shared_location(bot: Bot, alice: Person) -> None:
 
 async def test_location_far_from_every_community_asks_for_the_list(bot: Bot, alice: Person) -> None:
     await alice.send("/start")
-    await alice.expect_message(containing="Please choose a language")
-    await alice.tap("✓ English")
+    await alice.expect_message(containing="I will speak English")
+    await alice.tap("🏘 Community")
     await alice.expect_message(containing="Please choose your community")
     await alice.tap("📍 Not sure? Use my location")
     await alice.expect_message(containing="Tap “📍 Send my location” below")
@@ -108,11 +123,11 @@ async def test_help_and_unknown_command(bot: Bot, resident: Person) -> None:
 
 
 async def test_reporting_before_choosing_a_community(bot: Bot, resident: Person) -> None:
+    """The community can wait: the report's place names it (test_fewer_steps.py)."""
     await resident.send("/start")
-    await resident.expect_message(containing="请选择语言")
+    await resident.expect_message(containing="我会用中文和您交流")
     await resident.send("/report")
-    asked = await resident.expect_message(containing="请先选择您的社区")
-    assert "请选择您所在的社区" in asked.text, "the list, in the same message"
+    await resident.expect_message(containing="第 1 步")
 
 
 async def test_commands_are_registered_in_both_languages(bot: Bot, sandbox: Sandbox) -> None:

@@ -505,14 +505,12 @@ async def test_a_forgotten_question_does_not_swallow_later_messages(
     await planner.send("/cancel")
     await planner.expect_message(containing="Cancelled")
     await planner.send("hello")  # not taken as the question: the resident flow answers
-    asked = await planner.expect_message(containing="Please choose your community first")
-    assert "Please choose your community." in asked.text
+    await planner.expect_message(containing="I didn't catch that")
     await planner.tap_data("t:1:1:ni")
     await planner.expect_message(containing="type your question")
     bot.clock.advance(minutes=31)
     await planner.send("hello again")
-    asked = await planner.expect_message(containing="Please choose your community first")
-    assert "Please choose your community." in asked.text
+    await planner.expect_message(containing="I didn't catch that")
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
     assert report.status == "submitted"

@@ -26,4 +26,4 @@ async def test_each_update_writes_in_one_unit_of_work_and_half_the_statements(
     assert all(f.transactions <= 2 for f in figures), figures  # the caller's read, the step
     total = summary(figures)
     assert total["statements"] < STATEMENTS_BEFORE / 2, figures
-    assert total["write_transactions"] == 9  # every update but the language, /myreports
+    assert total["write_transactions"] == 6  # every update but /myreports

@@ -13,6 +13,12 @@ from storage.communities import (
     nearest_community,
     read_communities_file,
 )
+from storage.landmarks import (
+    LANDMARK_RADIUS_M,
+    landmark_choices,
+    landmark_named,
+    nearest_landmark,
+)
 from storage.residents import communities_page
 
 EXAMPLE = Path(__file__).parents[2] / "bot" / "examples" / "communities.yaml"
@@ -74,3 +80,41 @@ async def test_nearest_community_and_inside(session: AsyncSession) -> None:
     far = await nearest_community(session, lat=39.9, lon=116.4)  # Beijing
     assert far is not None
     assert not far[2]
+
+
+async def test_landmarks_are_imported_replaced_and_found_within_their_radius(
+    session: AsyncSession,
+) -> None:
+    items = read_communities_file(EXAMPLE)
+    assert [len(c.landmarks) for c in items] == [4, 4, 3], "3-5 landmarks per example community"
+    await import_communities(session, items=items)
+    near = await nearest_landmark(session, lat=31.2069, lon=121.4273)
+    assert near is not None
+    assert (near.landmark.name_zh, near.distance_m) == ("幸福小区 3 号楼", 29)
+    # just inside and just outside the radius, due north of "社区文化活动中心"
+    metres_per_degree = 111_195.0
+    inside = 31.2079 + (LANDMARK_RADIUS_M - 5) / metres_per_degree
+    outside = 31.2079 + (LANDMARK_RADIUS_M + 5) / metres_per_degree
+    found = await nearest_landmark(session, lat=inside, lon=121.4290)
+    assert found is not None
+    assert found.landmark.name_en == "Community Culture Centre"
+    assert await nearest_landmark(session, lat=outside, lon=121.4290) is None
+    items[0].landmarks = items[0].landmarks[:1]  # a file with fewer: the others are gone
+    await import_communities(session, items=items)
+    community = (await communities_page(session, page=1, size=1)).items[0]
+    choices = await landmark_choices(session, community_id=community.id)
+    assert [lm.name_zh for lm in choices] == ["幸福小区 3 号楼"]
+    named = await landmark_named(session, name="Xingfu Estate, Building 3", community_id=None)
+    assert named is not None
+    assert named.name_zh == "幸福小区 3 号楼"
+
+
+def test_a_landmark_needs_both_names_and_a_point(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "communities:\n  - slug: a\n    name_zh: 甲\n    name_en: A\n"
+        "    landmarks:\n      - {name_zh: 北门, lat: 31.2, lon: 121.4}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommunityFileError, match=r"landmarks\.0\.name_en"):
+        read_communities_file(path)

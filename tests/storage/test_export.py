@@ -103,6 +103,8 @@ async def _resolved_report(session: AsyncSession, tmp_path: Path) -> tuple[Commu
             private_note="call Zhang Wei back on his mobile",
         )
     )
+    report.landmark_zh, report.landmark_en, report.landmark_m = "幸福小区 3 号楼", "Building 3", 30
+    session.add(report)
     await session.flush()
     return community, report
 
@@ -131,6 +133,8 @@ async def test_rows_hold_the_public_fields(session: AsyncSession, tmp_path: Path
         "lat": 31.2067,
         "lon": 121.4271,
         "address": "华山路 1954号, Gate 2",
+        "landmark": "幸福小区 3 号楼",
+        "landmark_m": 30,
         "description": TRICKY_TEXT,
         "rating": "mostly_satisfied",
         "duplicate_of": "",
@@ -163,6 +167,8 @@ async def test_csv_parses_back(session: AsyncSession, tmp_path: Path) -> None:
         "lat": "31.2067",
         "lon": "121.4271",
         "address": "华山路 1954号, Gate 2",
+        "landmark": "幸福小区 3 号楼",
+        "landmark_m": "30",
         "description": TRICKY_TEXT,  # commas, quotes and newlines survive
         "rating": "mostly_satisfied",
         "duplicate_of": "",
@@ -206,6 +212,8 @@ async def test_geojson_points_are_lon_lat(session: AsyncSession, tmp_path: Path)
         "resolved_at": "2026-11-05T09:30:00Z",
         "closed_at": "2026-11-06T09:30:00Z",
         "address": "华山路 1954号, Gate 2",
+        "landmark": "幸福小区 3 号楼",
+        "landmark_m": 30,
         "description": TRICKY_TEXT,
         "rating": "mostly_satisfied",
         "duplicate_of": "",

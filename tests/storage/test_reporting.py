@@ -28,6 +28,7 @@ from storage.reporting import (
     me_too,
     open_draft,
     photos_done,
+    take_photo,
 )
 from tests.factories import NOW, make_community, make_person, make_report
 
@@ -206,23 +207,63 @@ async def test_an_edited_step_returns_to_the_review(session: AsyncSession, tmp_p
     caller = await caller_of(session, person)
     assert caller.draft is not None
     draft_id = caller.draft.id or 0
-    view, unused = await edit(
-        session, caller=caller, draft_id=draft_id, step=ReportStep.CATEGORY, now=NOW
-    )
-    assert (view.step, unused) == (ReportStep.CATEGORY, [])
+    view = await edit(session, caller=caller, draft_id=draft_id, step=ReportStep.CATEGORY, now=NOW)
+    assert view.step is ReportStep.CATEGORY
     caller = await caller_of(session, person)
     view = await answer_category(
         session, caller=caller, draft_id=draft_id, category=Category.LIGHTING, now=NOW
     )
     assert view.step is ReportStep.REVIEW
     caller = await caller_of(session, person)
-    view, unused = await edit(
-        session, caller=caller, draft_id=draft_id, step=ReportStep.PHOTOS, now=NOW
-    )
-    assert (view.step, view.photos, len(unused)) == (ReportStep.PHOTOS, 0, 1)
+    view = await edit(session, caller=caller, draft_id=draft_id, step=ReportStep.PHOTOS, now=NOW)
+    assert (view.step, view.photos) == (ReportStep.PHOTOS, 1), "the old photo is kept"
     caller = await caller_of(session, person)
-    with pytest.raises(DraftError, match="no_photos"):  # back to review needs a photo again
-        await photos_done(session, caller=caller, now=NOW)
+    view = await photos_done(session, caller=caller, now=NOW)  # "back to review": kept
+    assert (view.step, view.photos) == (ReportStep.REVIEW, 1)
+
+
+async def test_editing_the_photos_replaces_them_when_a_new_one_arrives(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    person = await make_person(session)
+    caller = await with_photo(session, person, tmp_path)
+    await photos_done(session, caller=caller, now=NOW)
+    await fill(session, person)
+    caller = await caller_of(session, person)
+    draft_id = caller.draft.id if caller.draft else 0
+    await edit(session, caller=caller, draft_id=draft_id or 0, step=ReportStep.PHOTOS, now=NOW)
+    caller = await caller_of(session, person)
+    added = [
+        await take_photo(
+            session,
+            caller=(caller := await caller_of(session, person)),
+            stored=store_photo(make_photo(seed=90 + n), media_dir=tmp_path),
+            file_id=f"new{n}",
+            file_kind="photo",
+            file_unique_id=f"new{n}",
+            media_group_id=None,
+        )
+        for n in range(2)
+    ]
+    assert [(a.photos, len(a.unused)) for a in added] == [(1, 1), (2, 0)], "the old one goes once"
+    caller = await caller_of(session, person)
+    view = await photos_done(session, caller=caller, now=NOW)
+    assert view.step is ReportStep.REVIEW
+    assert view.review is not None
+    assert [p.telegram_file_id for p in view.review.photos] == ["new0", "new1"]
+
+
+async def fill(session: AsyncSession, person: Person) -> None:
+    """Place, category and (no) words: the draft at its review."""
+    caller = await caller_of(session, person)
+    await answer_place(session, caller=caller, lat=None, lon=None, address="A", now=NOW)
+    caller = await caller_of(session, person)
+    assert caller.draft is not None
+    await answer_category(
+        session, caller=caller, draft_id=caller.draft.id or 0, category=Category.WALLS, now=NOW
+    )
+    caller = await caller_of(session, person)
+    await answer_description(session, caller=caller, text="", now=NOW)
 
 
 async def test_the_hourly_limit_counts_the_last_hour(session: AsyncSession, tmp_path: Path) -> None:
@@ -235,9 +276,9 @@ async def test_the_hourly_limit_counts_the_last_hour(session: AsyncSession, tmp_
     opened = await open_draft(session, caller=caller, limit=2, now=NOW + timedelta(minutes=61))
     assert not opened.resumed
     no_home = await caller_of(session, await make_person(session))
-    no_home.person.community_id = None
-    with pytest.raises(DraftError, match="need_community"):
-        await open_draft(session, caller=no_home, limit=2, now=NOW)
+    no_home.person.community_id = None  # the community can wait: the place names it
+    homeless = await open_draft(session, caller=no_home, limit=2, now=NOW)
+    assert homeless.view.draft.community_id is None
 
 
 async def test_me_too_follows_only_a_report_the_card_offered(

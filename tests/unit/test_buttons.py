@@ -9,6 +9,7 @@ import pytest
 
 from handlers import buttons as b
 from handlers.buttons_rating import Rate, Satisfy
+from handlers.buttons_report import DraftDiscard
 from storage.models import Category, Department, ReportStatus, ReportStep
 from storage.rules import DeclineReason, Satisfaction
 
@@ -27,6 +28,7 @@ EXAMPLES: list[b.Family] = [
     *[b.DraftCategory(BIG, category) for category in Category],
     *[b.DraftEdit(BIG, part) for part in b.EDITABLE],
     b.DraftMeToo(BIG, BIG),
+    *[DraftDiscard(BIG, discard) for discard in (True, False)],
     *[b.TriageButton(BIG, BIG, action) for action in b.TriageAction],
     *[b.TriageDepartment(BIG, BIG, department) for department in Department],
     *[b.TriageDecline(BIG, BIG, reason) for reason in DeclineReason],
@@ -58,6 +60,7 @@ def _families() -> list[type[b.Family]]:
         b.DraftCategory,
         b.DraftEdit,
         b.DraftMeToo,
+        DraftDiscard,
         b.TriageButton,
         b.TriageDepartment,
         b.TriageDecline,
@@ -94,8 +97,9 @@ def test_the_star_buttons_of_before_mean_the_same_on_the_new_scale(
 
 
 def test_the_edit_parts_are_the_steps_before_review() -> None:
+    """The community is not edited on its own: the place names it, or asks for it."""
     assert [b.DraftEdit(1, part).step for part in b.EDITABLE] == [
-        step for step in ReportStep if step is not ReportStep.REVIEW
+        step for step in ReportStep if step not in (ReportStep.REVIEW, ReportStep.COMMUNITY)
     ]
 
 

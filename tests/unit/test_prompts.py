@@ -106,6 +106,7 @@ def test_user_text_is_escaped() -> None:
         description="<script>",
         community="C",
         outside_area=False,
+        voice=False,
     )
     assert "&lt;b&gt;Road&lt;/b&gt; &amp; co" in text
     assert "<script>" not in text

@@ -14,7 +14,7 @@ Downgrade maps back: satisfied -> 5, mostly_satisfied -> 4, not_satisfied -> 2 (
 for 1-3, all of which meant not satisfied), not_fixed -> NULL (how "not fixed" was kept).
 
 Revision ID: 0006_satisfaction_scale
-Revises: 0004_draft_id_reason_code
+Revises: 0005_group_chats
 Create Date: 2026-12-01
 
 """

@@ -4,7 +4,7 @@ What planners keep for each other about a report. A table of its own, so that no
 resident, the export or a notice reads can come across it.
 
 Revision ID: 0007_report_notes
-Revises: 0004_draft_id_reason_code
+Revises: 0006_satisfaction_scale
 Create Date: 2026-12-01
 
 """

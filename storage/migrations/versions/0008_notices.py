@@ -5,7 +5,7 @@ its status message counts them by status. A resident's /settings is a row only o
 change a default (notices on).
 
 Revision ID: 0008_notices
-Revises: 0004_draft_id_reason_code
+Revises: 0007_report_notes
 Create Date: 2026-11-26
 
 """
