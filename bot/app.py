@@ -157,6 +157,7 @@ def build_application(
         clock,
         claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
         retention=timedelta(days=settings.outbox_retention_days),
+        chat_gap=timedelta(seconds=settings.outbox_chat_gap_seconds),
         media_dir=settings.media_dir,
     )
 

@@ -80,6 +80,7 @@ class OutboxSender:
         retention: timedelta = timedelta(days=30),
         name: str | None = None,
         media_dir: Path | None = None,
+        chat_gap: timedelta = timedelta(seconds=1),
     ) -> None:
         self._engine = engine
         self._media_dir = media_dir  # stored photos a notice sends as files
@@ -92,6 +93,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_housekeeping = clock()
+        self.chat_gap = chat_gap
+        self._last_sent: dict[int, datetime] = {}  # chat -> when this sender last sent there
 
     def wake(self) -> None:
         self._wake.set()
@@ -140,10 +143,16 @@ class OutboxSender:
         async with session_scope(self._engine) as session:
             rows = await claim_due(session, now=self._clock(), limit=self._batch, claimer=self.name)
         unsent: list[int | None] = [row.id for row in rows]
+        too_soon: list[int | None] = []  # a chat this sender wrote to less than chat_gap ago
         try:
             for row in rows:
                 unsent.remove(row.id)
+                last = self._last_sent.get(row.chat_id)
+                if last is not None and self._clock() < last + self.chat_gap:
+                    too_soon.append(row.id)
+                    continue
                 pause = await self._send(bot, row)
+                self._last_sent[row.chat_id] = self._clock()
                 if pause is not None:  # Telegram asked us to slow down: give the rest back
                     await self._release(unsent, until=self._clock() + timedelta(seconds=pause))
                     unsent = []
@@ -158,7 +167,15 @@ class OutboxSender:
                     await self._release(unsent, until=self._clock())
                 except Exception:
                     logger.exception("outbox: %d claims not given back; swept later", len(unsent))
+            if too_soon:  # given back, due when the gap has passed
+                await self._release(too_soon, until=self._clock() + self.chat_gap)
+            self._forget_quiet_chats()
         return len(rows)
+
+    def _forget_quiet_chats(self) -> None:
+        if len(self._last_sent) > 10_000:
+            horizon = self._clock() - self.chat_gap
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
     async def _release(self, message_ids: list[int | None], *, until: datetime) -> None:
         ids = [i for i in message_ids if i is not None]

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     stale_in_progress_days: int = Field(default=14, ge=1, le=365)
     outbox_claim_timeout_seconds: int = Field(default=300, ge=5)
     outbox_retention_days: int = Field(default=30, ge=1)
+    # Telegram: about one message a second to one chat; the outbox keeps its rows to one
+    # chat this far apart (bot/outbox.py).
+    outbox_chat_gap_seconds: float = Field(default=1.0, ge=0, le=10)
     # The first pause after a failed Bot API request; each further pause doubles (replies:
     # a few retries, see bot/transport.py; start-up: until the API answers, see bot/startup.py).
     telegram_retry_first_seconds: float = Field(default=0.5, gt=0, le=60)

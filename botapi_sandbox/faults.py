@@ -65,8 +65,10 @@ class Faults:
         self.blocked: set[int] = set()
         self.per_chat_per_second: float | None = None
         self.global_per_second: float | None = None
+        self.per_group_per_minute: float | None = None
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
+        self._group_windows: dict[int, deque[float]] = {}
 
     def fail_next(
         self,
@@ -92,12 +94,17 @@ class Faults:
         )
 
     def rate_limit(
-        self, per_chat_per_second: float | None = None, global_per_second: float | None = None
+        self,
+        per_chat_per_second: float | None = None,
+        global_per_second: float | None = None,
+        per_group_per_minute: float | None = None,
     ) -> None:
         self.per_chat_per_second = per_chat_per_second
         self.global_per_second = global_per_second
+        self.per_group_per_minute = per_group_per_minute
         self._global_window.clear()
         self._chat_windows.clear()
+        self._group_windows.clear()
 
     def check(self, method: str, chat_id: int | None, private_user: int | None) -> None:
         """Raise the injected :class:`ApiError` this call should get, if any."""
@@ -119,15 +126,20 @@ class Faults:
 
     def _check_rate(self, chat_id: int | None) -> None:
         now = self._monotonic()
-        windows: list[tuple[deque[float], float]] = []
-        if self.global_per_second:
-            windows.append((self._global_window, self.global_per_second))
-        if self.per_chat_per_second and chat_id is not None:
-            window = self._chat_windows.setdefault(chat_id, deque())
-            windows.append((window, self.per_chat_per_second))
-        for window, rate in windows:
+        windows: list[tuple[deque[float], int, float]] = []  # (sends, capacity, seconds)
+
+        def per_second(window: deque[float], rate: float) -> None:
             span = max(1.0, 1.0 / rate)  # seconds the window covers
-            capacity = max(1, math.floor(rate * span))
+            windows.append((window, max(1, math.floor(rate * span)), span))
+
+        if self.global_per_second:
+            per_second(self._global_window, self.global_per_second)
+        if self.per_chat_per_second and chat_id is not None:
+            per_second(self._chat_windows.setdefault(chat_id, deque()), self.per_chat_per_second)
+        if self.per_group_per_minute and chat_id is not None and chat_id < 0:
+            group = self._group_windows.setdefault(chat_id, deque())
+            windows.append((group, max(1, math.floor(self.per_group_per_minute)), 60.0))
+        for window, capacity, span in windows:
             while window and window[0] <= now - span:
                 window.popleft()
             if len(window) >= capacity:
@@ -135,5 +147,5 @@ class Faults:
                 raise ApiError(
                     429, f"Too Many Requests: retry after {wait}", retry_after=wait, injected=True
                 )
-        for window, _ in windows:
+        for window, _, _ in windows:
             window.append(now)

@@ -36,11 +36,15 @@ class UploadedFile:
 
 
 class ApiCall(NamedTuple):
-    """One request the bot made: method, parsed parameters, whether it succeeded."""
+    """One request the bot made: method, parsed parameters, whether it succeeded; when it was
+    answered (time.monotonic()), and a refusal's error code and retry_after."""
 
     method: str
     params: JsonDict
     ok: bool
+    at: float = 0.0
+    error_code: int | None = None
+    retry_after: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -247,10 +248,19 @@ class Sandbox(SandboxState):
         self.faults.blocked.discard(user_id)
 
     def rate_limit(
-        self, per_chat_per_second: float | None = None, global_per_second: float | None = None
+        self,
+        per_chat_per_second: float | None = None,
+        global_per_second: float | None = None,
+        per_group_per_minute: float | None = None,
     ) -> None:
-        """Answer sends beyond these rates with 429 + retry_after (``None`` lifts a limit)."""
-        self.faults.rate_limit(per_chat_per_second, global_per_second)
+        """Answer sends beyond these rates with 429 + retry_after (``None`` lifts a limit).
+        Telegram's own: 30 a second overall, about 1 a second per chat, 20 a minute per
+        group (`telegram_limits()`)."""
+        self.faults.rate_limit(per_chat_per_second, global_per_second, per_group_per_minute)
+
+    def telegram_limits(self) -> None:
+        """The limits Telegram documents for bots, enforced."""
+        self.rate_limit(per_chat_per_second=1, global_per_second=30, per_group_per_minute=20)
 
     def calls_of(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -285,7 +295,7 @@ class Sandbox(SandboxState):
         except ApiError as error:
             self._finish(canonical, params, error, chat_id)
             return error.http_status, error.payload()
-        self.calls.append(ApiCall(canonical, params, True))
+        self.calls.append(ApiCall(canonical, params, True, time.monotonic()))
         problems = self.spec.check_result(method_spec.returns, result)
         if problems:  # the sandbox itself answered unrealistically
             log.error("Bot API sandbox answered %s unrealistically: %s", canonical, problems)
@@ -313,7 +323,8 @@ class Sandbox(SandboxState):
     def _finish(
         self, method: str, params: dict[str, Any], error: ApiError, chat_id: int | None
     ) -> None:
-        self.calls.append(ApiCall(method, params, False))
+        at = time.monotonic()
+        self.calls.append(ApiCall(method, params, False, at, error.error_code, error.retry_after))
         if error.record:
             rejection = Rejection(method, dict(params), error.error_code, error.description)
             self.record_rejection(rejection, chat_id)

@@ -7,6 +7,7 @@ import datetime as dtm
 import io
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -628,6 +629,27 @@ async def test_rate_limit(sandbox: Sandbox, bot: Bot, monkeypatch: pytest.Monkey
         await bot.send_message(ALICE, "3")
     sandbox.rate_limit(None)
     await bot.send_message(ALICE, "4")
+    assert sandbox.rejections == []
+
+
+async def test_a_group_gets_twenty_messages_a_minute(
+    sandbox: Sandbox, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    sandbox.person(ALICE, "Alice")
+    sandbox.group(chat_id=-100555, title="Council")
+    sandbox.telegram_limits()
+    now = [1000.0]
+    monkeypatch.setattr(sandbox.faults, "_monotonic", lambda: now[0])
+    for n in range(20):  # 20 in a minute, one every 1.5 s: within the group's limit
+        await bot.send_message(-100555, f"{n}")
+        now[0] += 1.5
+    with pytest.raises(RetryAfter) as refused:  # the 21st within 60 s of the first
+        await bot.send_message(-100555, "21")
+    assert refused.value.retry_after == timedelta(seconds=30)
+    await bot.send_message(ALICE, "a private chat is not a group")
+    now[0] += 30
+    await bot.send_message(-100555, "a minute after the first: allowed again")
     assert sandbox.rejections == []
 
 

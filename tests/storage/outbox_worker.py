@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot.outbox import OutboxSender
@@ -18,7 +19,7 @@ from tests.storage.outbox_fakes import RecordingBot, kill_self_after
 async def main(url: str, log: Path, kill_after: int, batch: int) -> None:
     engine = make_engine(url)
     bot = RecordingBot(log=log, after_send=kill_self_after(kill_after))
-    sender = OutboxSender(engine, utc_now, batch=batch)
+    sender = OutboxSender(engine, utc_now, batch=batch, chat_gap=timedelta(0))
     while await sender.drain_once(bot.as_bot()):
         pass
     await engine.dispose()

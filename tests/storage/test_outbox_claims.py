@@ -33,6 +33,7 @@ from tests.factories import NOW, make_person
 from tests.storage.outbox_fakes import RecordingBot
 
 ROOT = Path(__file__).parents[2]
+NO_GAP = timedelta(0)  # these tests are about claims, not the one-a-second pace per chat
 
 
 async def queue(session: AsyncSession, people: list[Person], count: int) -> list[int]:
@@ -180,7 +181,8 @@ async def test_two_senders_deliver_each_row_once(database_url: str) -> None:
         ids = await queue(session, people, 500)
     engines = [make_engine(database_url), make_engine(database_url)]
     bots = [RecordingBot(), RecordingBot()]
-    senders = [OutboxSender(engine, utc_now, batch=20) for engine in engines]
+    # each of 25 people gets 20 rows: no gap between messages to one chat here (claims only)
+    senders = [OutboxSender(engine, utc_now, batch=20, chat_gap=NO_GAP) for engine in engines]
 
     async def drain(sender: OutboxSender, bot: RecordingBot) -> None:
         while await sender.drain_once(bot.as_bot()):
@@ -221,7 +223,9 @@ async def test_a_sender_killed_between_send_and_mark(database_url: str, tmp_path
     assert statuses == {"sent": 6, "sending": 4, "pending": 20}
 
     later = utc_now() + timedelta(minutes=10)
-    survivor = OutboxSender(engine, lambda: later, claim_timeout=timedelta(minutes=5))
+    survivor = OutboxSender(
+        engine, lambda: later, claim_timeout=timedelta(minutes=5), chat_gap=NO_GAP
+    )
     bot = RecordingBot()
     await survivor.housekeeping(force=True)
     while await survivor.drain_once(bot.as_bot()):
@@ -230,5 +234,30 @@ async def test_a_sender_killed_between_send_and_mark(database_url: str, tmp_path
     assert len(delivered) == 30, "nothing lost"
     twice = [m for m, n in delivered.items() if n > 1]
     assert twice == [before_kill[-1]], "only the send in flight at the kill came twice"
+    assert {m.status for m in await rows(engine)} == {OutboxStatus.SENT}
+    await engine.dispose()
+
+
+async def test_rows_to_one_chat_go_a_chat_gap_apart(database_url: str) -> None:
+    """Telegram: about one message a second to one chat. Of three rows to Alice and one to
+    Bob, one of Alice's goes with Bob's; the next waits out the gap, then the last."""
+    engine = make_engine(database_url)
+    async with session_scope(engine) as session:
+        alice, bob = await make_person(session), await make_person(session)
+        await queue(session, [alice, alice, alice, bob], 4)
+    now = [NOW]
+    sender = OutboxSender(engine, lambda: now[0], chat_gap=timedelta(seconds=1))
+    bot = RecordingBot()
+    await sender.drain_once(bot.as_bot())
+    assert [chat for chat, _ in bot.sent] == [alice.telegram_id, bob.telegram_id]
+    await sender.drain_once(bot.as_bot())
+    assert len(bot.sent) == 2, "nothing more to Alice before the gap has passed"
+    now[0] += timedelta(seconds=1)
+    await sender.drain_once(bot.as_bot())
+    now[0] += timedelta(seconds=1)
+    await sender.drain_once(bot.as_bot())
+    assert [chat for chat, _ in bot.sent] == [alice.telegram_id, bob.telegram_id] + [
+        alice.telegram_id
+    ] * 2
     assert {m.status for m in await rows(engine)} == {OutboxStatus.SENT}
     await engine.dispose()

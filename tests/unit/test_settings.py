@@ -93,6 +93,10 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             {"telegram_bot_token": "1:a", "outbox_retention_days": 0},
             "OUTBOX_RETENTION_DAYS is invalid",
         ),
+        (
+            {"telegram_bot_token": "1:a", "outbox_chat_gap_seconds": 11},
+            "OUTBOX_CHAT_GAP_SECONDS is invalid",
+        ),
         ({"telegram_bot_token": "1:a", "stale_accepted_days": 0}, "STALE_ACCEPTED_DAYS is invalid"),
         ({"telegram_bot_token": "1:a", "stale_planned_days": 366}, "STALE_PLANNED_DAYS is invalid"),
         (
@@ -189,9 +193,11 @@ def test_the_outbox_sender_gets_its_timeout_and_retention(tmp_path: Path) -> Non
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}",
         outbox_claim_timeout_seconds=42,
         outbox_retention_days=3,
+        outbox_chat_gap_seconds=0.25,
     )
     sender = build_application(settings).bot_data.outbox
     assert (sender.claim_timeout, sender.retention) == (timedelta(seconds=42), timedelta(days=3))
+    assert sender.chat_gap == timedelta(seconds=0.25)
 
 
 def test_stale_days_reach_the_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
