@@ -125,11 +125,13 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
 
     async def housekeeping(self, *, force: bool = False) -> None:
-        """Return dead senders' claims to pending and prune old sent rows (once a minute)."""
+        """Return dead senders' claims to pending and prune old sent rows (once a minute, or
+        once per claim timeout when that is shorter)."""
         now = self._clock()
         if not force and now < self._next_housekeeping:
             return
-        self._next_housekeeping = now + HOUSEKEEPING_EVERY
+        # at least as often as the claim timeout, so a dead sender's rows wait no longer
+        self._next_housekeeping = now + min(HOUSEKEEPING_EVERY, self.claim_timeout)
         async with session_scope(self._engine) as session:
             swept = await sweep_stale_claims(session, now=now, claim_timeout=self.claim_timeout)
             pruned = await prune_sent(session, now=now, retention=self.retention)
