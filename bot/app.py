@@ -81,6 +81,22 @@ RESIDENT_COMMANDS = (
 )
 
 
+def telegram_pace() -> AIORateLimiter:
+    """Telegram's limits as an even pace: at most 30 requests in any second and 20 in any
+    minute per group. PTB's defaults (30 a second, 20 a minute) let a full burst go at once
+    and then refill, so a busy second could hold nearly 60 and a minute 40, which Telegram
+    answers with 429s: one at a time, 29 a second (one token, refilled every 1/29 s), and
+    one every 3.1 s per group, never exceed either in any window. A 429 that still comes
+    holds every request for its retry_after, then the request is tried again (3 times)."""
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / 29,
+        group_max_rate=1,
+        group_time_period=3.1,
+        max_retries=3,
+    )
+
+
 def handler_config(settings: Settings) -> HandlerConfig:
     return HandlerConfig(
         media_dir=settings.media_dir,
@@ -177,7 +193,7 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .request(reply_request(settings))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or telegram_pace())
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData))
         .post_init(post_init)
         .post_stop(post_stop)
