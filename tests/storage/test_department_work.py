@@ -140,6 +140,7 @@ async def test_received_then_done_with_photo_from_planned(
     assert report.id is not None
     member = await make_person(session, community=community)
     member.first_name = "张师傅"
+    session.add(ReportNote(report_id=report.id, at=NOW, kind="note", text="planners only"))
     before = len((await session.exec(select(OutboxMessage))).all())
 
     got = await receive(
@@ -148,7 +149,7 @@ async def test_received_then_done_with_photo_from_planned(
     assert got.refusal is None
     assert got.card is not None
     assert got.card.params["status"] == "planned"
-    assert got.card.params["log"] == [["received", "张师傅"]]
+    assert got.card.params["log"] == [["received", "张师傅"]], "no internal note on the card"
     version = int(got.card.params["version"])
 
     photo = AfterPhoto(store_photo(make_photo(seed=5), media_dir=tmp_path), "after-id", "after-u")
