@@ -39,6 +39,7 @@ from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
 from handlers import (
+    department,
     digest,
     gate,
     groups,
@@ -228,6 +229,7 @@ def build_application(
             *rating.build_handlers(),
             *stats.build_handlers(),
             *groups.build_handlers(),
+            *department.build_handlers(),
             *digest.build_handlers(),
             *notices.build_handlers(),
             *resident_settings.build_handlers(),

@@ -242,7 +242,9 @@ class OutboxSender:
         if isinstance(rendered.photo, bytes):  # a chart drawn for this row
             return await bot.send_photo(row.chat_id, rendered.photo, caption=rendered.text)
         if rendered.photo is not None and rendered.as_document:
-            return await bot.send_document(row.chat_id, rendered.photo, caption=rendered.text)
+            return await bot.send_document(
+                row.chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
+            )
         if rendered.photo is not None:
             try:
                 return await bot.send_photo(

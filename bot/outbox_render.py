@@ -14,9 +14,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 import prompts
 from handlers.buttons_rating import Satisfy
 from handlers.common import fit, shorten
+from handlers.department_card import card_message
 from handlers.digest_text import render_caption, render_digest
 from handlers.notice_view import notice_text
 from handlers.report_ask import CAPTION_LIMIT
+from storage.department_work import DEPARTMENT_CARD
 from storage.digests import DIGEST_CHART, DIGEST_TEXT
 from storage.models import OutboxMessage, format_ref
 from storage.rules import MAX_NOTE, Satisfaction, from_stars
@@ -78,6 +80,9 @@ def render(message: OutboxMessage) -> Rendered:
         return Rendered(render_digest(locale, params))
     if message.kind == DIGEST_CHART:  # the chart's caption; the sender draws the photo
         return Rendered(render_caption(locale, params))
+    if message.kind == DEPARTMENT_CARD:  # a report routed to a department, in its chat
+        card = card_message(locale, params)
+        return Rendered(card.text, card.markup, photo=card.photo, as_document=card.as_document)
     raise ValueError(f"unknown outbox kind {message.kind!r}")
 
 

@@ -56,9 +56,14 @@ class Actor:
         return self._post_one(payloads.text(text), reply_to)
 
     async def send_photo(
-        self, data: MediaInput, caption: str | None = None, *, file_size: int | None = None
+        self,
+        data: MediaInput,
+        caption: str | None = None,
+        *,
+        file_size: int | None = None,
+        reply_to: ReplyTarget = None,
     ) -> JsonDict:
-        return self._post_one(payloads.photo(self._sandbox, data, caption, file_size))
+        return self._post_one(payloads.photo(self._sandbox, data, caption, file_size), reply_to)
 
     async def send_album(
         self, items: Sequence[MediaInput], caption: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from telegram import (
     InlineKeyboardButton,
@@ -20,7 +21,7 @@ from handlers.context import CustomContext
 from storage.callers import CallerState
 from storage.callers import load_caller as read_caller
 from storage.communities import community_name
-from storage.models import Community, DraftPhoto, Person, Report, ReportDraft, ReportPhoto
+from storage.models import Community, DraftPhoto, Person, ReportDraft, ReportPhoto
 from storage.residents import LIST_PAGE_SIZE
 
 PAGE_SIZE = LIST_PAGE_SIZE
@@ -61,9 +62,26 @@ def message_of(update: Update) -> Message:
     return message
 
 
-def place_label(
-    locale: str, where: Report | ReportDraft, *, community: Community | None = None
-) -> str:
+class Placed(Protocol):
+    """Where something is, as a report, a draft or a department card's facts hold it."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def landmark_zh(self) -> str | None: ...
+    @property
+    def landmark_en(self) -> str | None: ...
+    @property
+    def landmark_m(self) -> int | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def outside_area(self) -> bool: ...
+
+
+def place_label(locale: str, where: Placed, *, community: Community | None = None) -> str:
     """A typed address as given; else the landmark nearest the pin and its distance
     (rounded to 10 m); else, given the community the pin is in, that community; else the
     pin's coordinates."""

@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from handlers.buttons import pressed
+from handlers.buttons_department import DepartmentButton, photo_request
 from handlers.common import answer_expired, guess_locale, plain, t
 from handlers.context import CustomContext
 from handlers.groups import GROUP_COMMANDS
@@ -41,8 +42,9 @@ async def button_without_data(update: Update, context: CustomContext) -> None:
 async def private_chats_only(update: Update, context: CustomContext) -> None:
     """Resident flows run only in private chats.
 
-    In a group, only `handlers.groups.GROUP_COMMANDS` and the group's own service updates
-    (the bot added or removed, the group migrated) go on to the features. Any other command
+    In a group, only `handlers.groups.GROUP_COMMANDS`, the group's own service updates
+    (the bot added or removed, the group migrated), a department card's buttons and the
+    replies to a card (handlers/department.py) go on to the features. Any other command
     gets one answer: how to link, in a group not linked yet; a pointer to the private chat,
     in a linked one. A button is refused; everything else there is ignored.
     """
@@ -55,6 +57,8 @@ async def private_chats_only(update: Update, context: CustomContext) -> None:
     ):
         return
     if update.callback_query is not None:
+        if DepartmentButton.pattern.match(pressed(update)):
+            return  # a department card's button (handlers/department.py checks the chat)
         await answer_expired(update, guess_locale(update, context))
     elif message is not None and message.text and message.text.startswith("/"):
         name, _, bot = message.text.split(maxsplit=1)[0][1:].partition("@")
@@ -66,6 +70,8 @@ async def private_chats_only(update: Update, context: CustomContext) -> None:
             linked = await linked_chat(session, chat_id=chat.id)
         key = "common.private_only" if linked else "groups.how_to_link"
         await message.reply_text(t(guess_locale(update, context), key))
+    elif message is not None and photo_request(message, bot_id=context.bot.id) is not None:
+        return  # a reply to a department card: the after photo (handlers/department.py)
     raise ApplicationHandlerStop
 
 

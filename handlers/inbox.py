@@ -70,6 +70,9 @@ def _note_line(locale: str, note: ReportNote) -> str:
         return plain(locale, "triage.note_category", old=old, new=new)
     if note.kind == "place":
         return plain(locale, "triage.note_place", old=note.old_value, new=note.text)
+    if note.kind == "department":  # who in the department's chat said what (department_work)
+        said = plain(locale, f"department_chat.log_{note.old_value}", name=note.text)
+        return plain(locale, "department_chat.planner_note", line=said)
     return plain(locale, "triage.note_internal", text=note.text)
 
 

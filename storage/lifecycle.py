@@ -139,8 +139,11 @@ async def transition(
     duplicate_of_id: int | None = None,
     reason: DeclineReason | None = None,
     after_photo: AfterPhoto | None = None,
+    notify: bool = True,
 ) -> Report:
-    """Move a report to `to`, append its event, and queue a notice to every follower. A
+    """Move a report to `to`, append its event, and queue a notice to every follower
+    (unless `notify` is false: a step passed through in the same instant as the next one,
+    see storage/department_work.py). A
     template `reason` is kept as its code, and put into words in each reader's language.
     A resolution may come with an `after_photo` of the fixed corner: it is stored with the
     report, and every follower's notice carries it (sent as one photo, the notice its
@@ -198,6 +201,8 @@ async def transition(
     photo = None
     if after_photo is not None:
         photo = await add_after_photo(session, report_id=report_id, photo=after_photo)
+    if not notify:
+        return report
     await _notify_followers(
         session,
         report=report,

@@ -181,9 +181,11 @@ class ReportEvent(SQLModel, table=True):
 
 
 class ReportNote(SQLModel, table=True):
-    """What planners keep for each other about a report: an internal note, or a change of
-    its category or place. No resident, export, API or notice reads this table
-    (tests/conversation/test_planner_moves.py::test_internal_notes_stay_internal)."""
+    """What planners keep for each other about a report: an internal note, a change of
+    its category or place, or who in the department's chat received or finished it. No
+    resident, export, API or notice reads this table
+    (tests/conversation/test_planner_moves.py::test_internal_notes_stay_internal); the
+    department's card reads its own `department` rows only (storage/department_work.py)."""
 
     __tablename__ = "report_note"
 
@@ -191,7 +193,7 @@ class ReportNote(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="person.id")
     at: datetime = _ts()
-    kind: str = Field(max_length=16)  # "note", "category" or "place"
+    kind: str = Field(max_length=16)  # "note", "category", "place" or "department"
     text: str = Field(default="", max_length=1000)  # the note, or the new value
     old_value: str = Field(default="", max_length=300)  # what a change replaced
 

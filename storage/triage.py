@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.communities import get_community
+from storage.department_work import queue_cards
 from storage.duplicates import Candidate, likely_duplicates
 from storage.inbox import clear_pending, count_inbox, is_overdue, next_in_inbox, set_pending
 from storage.lifecycle import TransitionError, merge, stale, transition
@@ -192,6 +193,8 @@ async def move(
         department=department,
         after_photo=after_photo,
     )
+    if department is not None:  # the department's chats get the card (same transaction)
+        await queue_cards(session, report=report, now=now)
     await clear_pending(session, person_id=scope.person_id)
     inbox = (
         await next_card(session, scope=scope, now=now, hours=hours)
