@@ -36,6 +36,7 @@ from bot.notice_progress import (
     notice_progress_job,
 )
 from bot.outbox import OutboxSender
+from bot.poll_jobs import PollJobs
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
 from handlers import (
@@ -45,6 +46,8 @@ from handlers import (
     groups,
     myreports,
     notices,
+    poll_votes,
+    polls,
     rating,
     report,
     roles,
@@ -67,6 +70,7 @@ FLOOD_GROUP = -20  # too many updates from one person: dropped, with one note
 GATE_GROUP = -10  # private-chat check: stops everything else for group chats
 INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
 NOTICE_INPUT_GROUP = -4  # a planner's message while writing a notice; stops the update if taken
+POLL_INPUT_GROUP = -3  # a planner's message while writing a poll; stops the update if taken
 FEATURE_GROUP = 0  # all features, in the order below
 HELP_GROUP = 5  # after the resident's /help, a planner's own commands (planners only)
 
@@ -169,6 +173,7 @@ def build_application(
     engine = engine or make_engine(settings.database_url)
     config = config or handler_config(settings)
     digests = DigestJobs(engine, clock, config)
+    poll_jobs = PollJobs(engine, clock)
     sender = OutboxSender(
         engine,
         clock,
@@ -182,6 +187,7 @@ def build_application(
         await _register_commands(application)
         _schedule(application, settings, clock)
         await digests.start(application)
+        await poll_jobs.start(application)
         sender.start(application.bot)
 
     async def post_stop(_application: MicrospaceApp) -> None:
@@ -206,6 +212,7 @@ def build_application(
         clock=clock,
         wake_outbox=sender.wake,
         digests_changed=digests.refresh,
+        polls_changed=poll_jobs.refresh,
     )
     application.bot_data.outbox = sender
     services = application.bot_data.services
@@ -217,6 +224,7 @@ def build_application(
     application.add_handlers(private_handlers, group=GATE_GROUP)
     application.add_handlers(triage.build_input_handlers(), group=INPUT_GROUP)
     application.add_handlers(notices.build_input_handlers(), group=NOTICE_INPUT_GROUP)
+    application.add_handlers(polls.build_input_handlers(), group=POLL_INPUT_GROUP)
     # One group, so that exactly one handler answers each update. The order matters:
     # planner commands and buttons (whose checks live in handlers/roles.py); the resident
     # features' commands, menu labels and inline buttons (/report with a reference is the
@@ -232,6 +240,8 @@ def build_application(
             *department.build_handlers(),
             *digest.build_handlers(),
             *notices.build_handlers(),
+            *polls.build_handlers(),
+            *poll_votes.build_handlers(),
             *resident_settings.build_handlers(),
             *start.build_handlers(),
             *myreports.build_handlers(),

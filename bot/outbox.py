@@ -39,8 +39,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.chart import digest_chart
 from bot.outbox_render import Rendered, render
+from bot.poll_chart import poll_chart
 from handlers.context import Clock
 from handlers.notice_view import deliver_notice
+from handlers.poll_view import deliver_poll
 from storage.db import session_scope
 from storage.digests import DIGEST_CHART
 from storage.models import OutboxMessage
@@ -55,6 +57,8 @@ from storage.outbox import (
     release,
     sweep_stale_claims,
 )
+from storage.poll_delivery import POLL_KIND, record_copy
+from storage.poll_votes import POLL_RESULT
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +194,8 @@ class OutboxSender:
             rendered = render(row)
             if row.kind == DIGEST_CHART:
                 rendered = replace(rendered, photo=await digest_chart(row.locale, row.params))
+            if row.kind == POLL_RESULT:
+                rendered = replace(rendered, photo=await poll_chart(row.locale, row.params))
         except (ValueError, KeyError) as exc:
             async with session_scope(self._engine) as session:
                 await mark_failed(
@@ -225,6 +231,15 @@ class OutboxSender:
                 telegram_message_id=sent.message_id,
                 now=self._clock(),
             )
+            if row.kind == POLL_KIND and sent.poll is not None:
+                # the copy's Telegram poll id, with the mark: votes are matched by it
+                await record_copy(
+                    session,
+                    poll_id=int(row.params["poll_id"]),
+                    chat_id=row.chat_id,
+                    message_id=sent.message_id,
+                    telegram_poll_id=sent.poll.id,
+                )
         if not marked:
             logger.warning("outbox: row %s was sent after its claim had timed out", row.id)
         return None
@@ -239,6 +254,8 @@ class OutboxSender:
                 bot, row.chat_id, row.params, row.locale, media_dir=self._media_dir
             )
             return sent[0]
+        if row.kind == POLL_KIND:  # its pictures as an album, then the native poll (marked)
+            return await deliver_poll(bot, row.chat_id, row.params)
         if isinstance(rendered.photo, bytes):  # a chart drawn for this row
             return await bot.send_photo(row.chat_id, rendered.photo, caption=rendered.text)
         if rendered.photo is not None and rendered.as_document:

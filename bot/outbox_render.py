@@ -17,10 +17,13 @@ from handlers.common import fit, shorten
 from handlers.department_card import card_message
 from handlers.digest_text import render_caption, render_digest
 from handlers.notice_view import notice_text
+from handlers.poll_view import result_caption
 from handlers.report_ask import CAPTION_LIMIT
 from storage.department_work import DEPARTMENT_CARD
 from storage.digests import DIGEST_CHART, DIGEST_TEXT
 from storage.models import OutboxMessage, format_ref
+from storage.poll_delivery import POLL_KIND
+from storage.poll_votes import POLL_RESULT
 from storage.rules import MAX_NOTE, Satisfaction, from_stars
 
 
@@ -83,6 +86,10 @@ def render(message: OutboxMessage) -> Rendered:
     if message.kind == DEPARTMENT_CARD:  # a report routed to a department, in its chat
         card = card_message(locale, params)
         return Rendered(card.text, card.markup, photo=card.photo, as_document=card.as_document)
+    if message.kind == POLL_KIND:  # sent by deliver_poll: its pictures, then the native poll
+        return Rendered(str(params["question"]))
+    if message.kind == POLL_RESULT:  # the chart's caption; the sender draws the photo
+        return Rendered(result_caption(locale, params))
     raise ValueError(f"unknown outbox kind {message.kind!r}")
 
 

@@ -23,6 +23,7 @@ from .buttons import (
 from .expectations import DEFAULT_TIMEOUT, ChatView
 from .models import SentMessage
 from .payloads import Content, MediaInput
+from .polls import cast_vote
 from .state import JsonDict, SandboxState
 
 __all__ = ["Actor", "Group", "Person", "ReplyTarget"]
@@ -123,6 +124,12 @@ class Actor:
     async def send_contact(self, phone_number: str) -> JsonDict:
         line = f"[contact {phone_number}]"
         return self._post_one(Content(payloads.contact(self._user, phone_number), line))
+
+    async def vote(self, message: SentMessage, option_ids: Sequence[int]) -> list[JsonDict]:
+        """Vote on the poll ``message`` (``[]`` retracts the vote): the updates Telegram
+        sends the bot (``poll_answer`` for a non-anonymous poll, then ``poll``)."""
+        chat = self._view.chat
+        return cast_vote(self._sandbox, chat, self._user, message.message_id, option_ids)
 
     # -- buttons ----------------------------------------------------------------------------
 

@@ -130,6 +130,8 @@ class SandboxState:
         self._stopping = False
         self._settle_hooks: list[SettleHook] = []
         self.poll_generation = 0
+        #: each poll's votes: poll id -> user id -> the options they chose (botapi_sandbox/polls.py)
+        self.poll_votes: dict[str, dict[int, list[int]]] = {}
 
     # -- time, ids, notification -------------------------------------------------------------
 

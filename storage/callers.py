@@ -23,6 +23,7 @@ from storage.inbox import PENDING_TTL
 from storage.models import Community, DraftPhoto, Notice, PendingInput, Person, Report, ReportDraft
 from storage.notice_models import NoticeStatus
 from storage.people import create_person, note_contact
+from storage.poll_models import Poll, PollStatus
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class CallerState:
     pending: PendingInput | None  # a planner's open question, unless it expired
     notice_draft: Notice | None = None  # a planner's notice being written (handlers/notices.py)
     asked: int | None = None  # their newest report on which a planner waits for an answer
+    poll_draft: Poll | None = None  # a planner's poll being written (handlers/polls.py)
 
     @property
     def id(self) -> int:
@@ -73,7 +75,8 @@ async def load_caller(
         int,
         Notice | None,
         int | None,
-    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice, asked)
+        Poll | None,
+    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice, asked, Poll)
     query = (
         columns.outerjoin(home, col(home.id) == col(Person.community_id))
         .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
@@ -81,6 +84,10 @@ async def load_caller(
         .outerjoin(  # at most one draft per author (uq_notice_draft_author)
             Notice,
             and_(col(Notice.author_id) == col(Person.id), col(Notice.status) == NoticeStatus.DRAFT),
+        )
+        .outerjoin(  # at most one draft per author (uq_poll_draft_author)
+            Poll,
+            and_(col(Poll.author_id) == col(Person.id), col(Poll.status) == PollStatus.DRAFT),
         )
         .where(Person.telegram_id == telegram_id)
     )
@@ -95,8 +102,10 @@ async def load_caller(
         return await load_caller(
             session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
         )
-    person, community, draft, pending, count, notice, asked_id = row
+    person, community, draft, pending, count, notice, asked_id, poll = row
     note_contact(session, person=person, first_name=first_name)
     if pending is not None and pending.created_at <= now - PENDING_TTL:
         pending = None  # a forgotten question no longer takes the next message
-    return CallerState(person, False, community, draft, int(count or 0), pending, notice, asked_id)
+    return CallerState(
+        person, False, community, draft, int(count or 0), pending, notice, asked_id, poll
+    )

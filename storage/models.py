@@ -372,3 +372,8 @@ from storage.group_models import ChatKind as ChatKind  # noqa: E402
 from storage.group_models import DigestRun as DigestRun  # noqa: E402
 from storage.group_models import DigestSchedule as DigestSchedule  # noqa: E402
 from storage.group_models import LinkedChat as LinkedChat  # noqa: E402
+
+# Co-design polls' tables (issue 14), likewise.
+from storage.poll_models import Poll as Poll  # noqa: E402
+from storage.poll_models import PollCopy as PollCopy  # noqa: E402
+from storage.poll_models import PollVote as PollVote  # noqa: E402

@@ -83,11 +83,12 @@ class NoticePhoto(SQLModel, table=True):
 
 
 class ResidentPreference(SQLModel, table=True):
-    """What a resident chose in /settings; no row means the defaults (notices on)."""
+    """What a resident chose in /settings; no row means the defaults (notices and polls on)."""
 
     __tablename__ = "resident_preference"
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
     accept_notices: bool = True
+    accept_polls: bool = True  # co-design polls (issue 14)
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

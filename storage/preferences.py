@@ -1,4 +1,4 @@
-"""A resident's settings (/settings): for now, whether they accept notices (on by default)."""
+"""A resident's settings (/settings): whether they accept notices and polls (both on by default)."""
 
 from __future__ import annotations
 
@@ -30,5 +30,28 @@ async def set_accept_notices(
             update(ResidentPreference)
             .where(col(ResidentPreference.person_id) == person_id)
             .values(accept_notices=accept, updated_at=now)
+        )
+    return accept
+
+
+async def accepts_polls(session: AsyncSession, *, person_id: int) -> bool:
+    """Whether co-design polls reach this person; no row means the default, yes."""
+    query = select(ResidentPreference.accept_polls).where(
+        col(ResidentPreference.person_id) == person_id
+    )
+    chosen = (await session.exec(query)).first()
+    return True if chosen is None else bool(chosen)
+
+
+async def set_accept_polls(
+    session: AsyncSession, *, person_id: int, accept: bool, now: datetime
+) -> bool:
+    """Record the choice (a row the first time, an update after); returns it."""
+    row = ResidentPreference(person_id=person_id, accept_polls=accept, updated_at=now)
+    if await insert_or_skip(session, row, conflict=("person_id",)) is None:
+        await session.exec(
+            update(ResidentPreference)
+            .where(col(ResidentPreference.person_id) == person_id)
+            .values(accept_polls=accept, updated_at=now)
         )
     return accept
