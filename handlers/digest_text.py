@@ -11,11 +11,11 @@ from markupsafe import Markup
 from handlers.common import plain, t
 from storage.models import Category, ReportStatus
 
-#: Sections later features add to the digest (issue 13: "notices sent" comes with notices).
-#: A feature puts its figures under `params["sections"][name]` (storage/digests.py) and adds
-#: its name here and a macro `digest.section_<name>` in both locales; they render in this
-#: order, after the places.
-SECTIONS: tuple[str, ...] = ()
+#: Sections later features add to the digest: notices sent, polls closed. A feature puts its
+#: figures under `params["sections"][name]` (storage/digest_sections.py) and adds its name
+#: here and a macro `digest.section_<name>` in both locales; they render in this order,
+#: after the places.
+SECTIONS: tuple[str, ...] = ("notices", "polls")
 
 #: the chart's stacks: which statuses count as open, in progress, resolved, declined
 STATUS_GROUPS: dict[str, tuple[ReportStatus, ...]] = {

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.communities import community_name, get_community
+from storage.digest_sections import digest_sections
 from storage.models import (
     ChatKind,
     DigestRun,
@@ -209,9 +210,11 @@ async def digest_params(
         "rates": {name: [value(current), value(before)] for name, value in RATES.items()},
         "overdue": await overdue_count(session, community_ids=ids, now=end, hours=hours),
         "places": [{"lat": lat, "lon": lon, "count": n} for lat, lon, n in places],
-        # Later features add their figures here, one key each (e.g. "notices": sent in the
-        # period); handlers/digest_text.py renders every key it knows, in SECTIONS order.
-        "sections": {},
+        # Later features' figures, one key each (storage/digest_sections.py: notices sent,
+        # polls closed); handlers/digest_text.py renders every key it knows, in SECTIONS order.
+        "sections": await digest_sections(
+            session, community_id=community_id, since=start, until=end
+        ),
     }
 
 

@@ -73,6 +73,7 @@ def test_every_message_renders_with_its_parameters(locale: str) -> None:
     lists |= {"rates": ["c: 3%"], "places": ["1. d"], "sections": ["e"]}  # the digest's
     lists |= {"stuck": [("R-2", "planned")], "notes": ["🔒 x"], "filters": ["planned"]}
     lists |= {"departments": ["greening"]}
+    lists |= {"titles": ["公示"], "polls": [{"question": "q", "options": ["a"], "counts": [1]}]}
     lists |= {"options": ["A", "B"], "lines": ["A: 1"]}  # polls' preview and /polls
     for key, params in prompts.catalogue(locale).items():
         text = prompts.render(key, locale, **{p: lists.get(p, 1) for p in params})
