@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 import prompts
+from bot.ballot_jobs import BallotJobs
 from bot.digest_jobs import DigestJobs
 from bot.jobs import (
     AUTO_CLOSE_EVERY_SECONDS,
@@ -39,6 +40,8 @@ from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
 from handlers import (
+    ballot_vote,
+    ballots,
     digest,
     gate,
     groups,
@@ -152,6 +155,7 @@ def build_application(
     engine = engine or make_engine(settings.database_url)
     config = config or handler_config(settings)
     digests = DigestJobs(engine, clock, config)
+    ballot_jobs = BallotJobs(engine, clock)
     sender = OutboxSender(
         engine,
         clock,
@@ -164,6 +168,7 @@ def build_application(
         await _register_commands(application)
         _schedule(application, settings, clock)
         await digests.start(application)
+        await ballot_jobs.start(application)
         sender.start(application.bot)
 
     async def post_stop(_application: MicrospaceApp) -> None:
@@ -188,6 +193,7 @@ def build_application(
         clock=clock,
         wake_outbox=sender.wake,
         digests_changed=digests.refresh,
+        ballot_opened=ballot_jobs.refresh,
     )
     application.bot_data.outbox = sender
     services = application.bot_data.services
@@ -213,6 +219,8 @@ def build_application(
             *groups.build_handlers(),
             *digest.build_handlers(),
             *notices.build_handlers(),
+            *ballots.build_handlers(),
+            *ballot_vote.build_handlers(),
             *resident_settings.build_handlers(),
             *start.build_handlers(),
             *myreports.build_handlers(),

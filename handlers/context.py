@@ -60,6 +60,8 @@ class Services:
     wake_outbox: Callable[[], None] = _nothing  # tells the outbox sender new rows are there
     # a linked chat's digest schedule changed: its jobs are derived again (bot/digest_jobs.py)
     digests_changed: Callable[[int], Awaitable[None]] = _nothing_for
+    # a ballot opened: its closing job is derived from its row (bot/ballot_jobs.py)
+    ballot_opened: Callable[[int], Awaitable[None]] = _nothing_for
 
 
 class BotData:

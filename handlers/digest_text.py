@@ -15,7 +15,7 @@ from storage.models import Category, ReportStatus
 #: A feature puts its figures under `params["sections"][name]` (storage/digests.py) and adds
 #: its name here and a macro `digest.section_<name>` in both locales; they render in this
 #: order, after the places.
-SECTIONS: tuple[str, ...] = ()
+SECTIONS: tuple[str, ...] = ("ballots",)  # issue 14: ballots closed in the period
 
 #: the chart's stacks: which statuses count as open, in progress, resolved, declined
 STATUS_GROUPS: dict[str, tuple[ReportStatus, ...]] = {

@@ -145,11 +145,14 @@ async def result_params(
     rows = []
     for place in ranked:
         report = reports.get(place.item.report_id) if place.item.report_id else None
+        text = place.item.text if report is None else report.description
+        label = text if report is None else f"{report.ref} {text}".strip()
         rows.append(
             {
                 "rank": place.rank,
+                "label": label[:80],
                 "report_id": place.item.report_id,
-                "text": place.item.text if report is None else report.description,
+                "text": text,
                 "category": None if report is None else report.category,
                 "score_sum": place.score_sum,
                 "voters": place.voters,

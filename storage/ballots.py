@@ -12,7 +12,7 @@ invitation per eligible voter (storage/ballot_voting.py says who), deduplicated 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -25,6 +25,7 @@ from storage.outbox import enqueue
 from storage.roles import community_by_slug
 from storage.triage import Scope
 
+LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 MIN_ITEMS, MAX_ITEMS = 2, 12
 MAX_TITLE, MAX_ITEM_TEXT = 200, 300
 OPEN_DAYS = (1, 3, 7)  # the closing times offered on the draft's card
@@ -50,6 +51,7 @@ class DraftView:
     community: Community
     items: list[tuple[BallotItem, Report | None]]
     candidates: list[Report]
+    voters: int  # eligible now
 
 
 async def start_ballot(
@@ -190,6 +192,7 @@ async def draft_view(session: AsyncSession, *, ballot: Ballot) -> DraftView:
         community=community,
         items=[(i, reports.get(i.report_id) if i.report_id else None) for i in items],
         candidates=list(candidates.all()),
+        voters=len(await eligible_voters(session, ballot=ballot)),
     )
 
 
@@ -201,6 +204,7 @@ async def open_ballot(
     version: int,
     days: int,
     now: datetime,
+    tz: tzinfo,
 ) -> tuple[Ballot, int]:
     """Open the draft for `days` and queue one invitation per eligible voter (dedupe key
     `ballot:<id>:invite:<person>`, so a second open of any kind queues nothing); the ballot
@@ -224,7 +228,7 @@ async def open_ballot(
         "ballot_id": ballot.id,
         "title": ballot.title,
         "items": await _count(session, ballot.id),
-        "closes_at": ballot.closes_at.isoformat(),
+        "closes": ballot.closes_at.astimezone(tz).strftime(LOCAL_FORMAT),
     }
     invited = 0
     for voter in voters:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ballot_tally import closed_between
 from storage.communities import community_name, get_community
 from storage.models import (
     ChatKind,
@@ -196,6 +197,12 @@ async def digest_params(
     )
     community = await get_community(session, community_id=community_id)
     places = await busiest_places(session, community_ids=ids, since=start, until=end)
+    sections: dict[str, Any] = {}
+    ballots = await closed_between(session, community_id=community_id, start=start, end=end)
+    if ballots:  # issue 14: the ballots closed in the period, with their results
+        sections["ballots"] = {
+            "ballots": [{"title": b.title, "items": items} for b, items in ballots]
+        }
     return {
         "community": "" if community is None else community_name(community, locale),
         "since": start.astimezone(tz).strftime(LOCAL_FORMAT),
@@ -211,7 +218,7 @@ async def digest_params(
         "places": [{"lat": lat, "lon": lon, "count": n} for lat, lon, n in places],
         # Later features add their figures here, one key each (e.g. "notices": sent in the
         # period); handlers/digest_text.py renders every key it knows, in SECTIONS order.
-        "sections": {},
+        "sections": sections,
     }
 
 

@@ -3,7 +3,7 @@ urgency × importance with its tie-breaks, eligibility, refused scores, closing 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -94,7 +94,13 @@ async def test_rank_by_mean_product_then_voters_then_earliest_report(
         )
     a, b, c = [await panel_member(session, home) for _ in range(3)]
     ballot, invited = await open_ballot(
-        session, scope=scope, ballot_id=ballot.id or 0, version=ballot.version, days=3, now=NOW
+        session,
+        scope=scope,
+        ballot_id=ballot.id or 0,
+        version=ballot.version,
+        days=3,
+        now=NOW,
+        tz=UTC,
     )
     assert invited == 3
     # 长椅: 3×3, 2×2 -> mean 6.5 (2 voters)
@@ -136,7 +142,13 @@ async def test_a_tie_on_the_mean_goes_to_more_voters_and_unscored_items_last(
     ballot, scope = await a_ballot(session, home, ["甲", "乙", "丙"], panel=True)
     a, b = [await panel_member(session, home) for _ in range(2)]
     ballot, _ = await open_ballot(
-        session, scope=scope, ballot_id=ballot.id or 0, version=ballot.version, days=1, now=NOW
+        session,
+        scope=scope,
+        ballot_id=ballot.id or 0,
+        version=ballot.version,
+        days=1,
+        now=NOW,
+        tz=UTC,
     )
     await vote(session, ballot, 1, a, 2, 2)  # 4, one voter
     await vote(session, ballot, 2, a, 2, 3)  # 6 and 2: also 4, two voters
@@ -170,7 +182,13 @@ async def test_refused_scores_write_nothing(session: AsyncSession) -> None:
     member = await panel_member(session, home)
     resident = await make_person(session, community=home)  # a resident, not on the panel
     ballot, _ = await open_ballot(
-        session, scope=scope, ballot_id=ballot.id or 0, version=ballot.version, days=1, now=NOW
+        session,
+        scope=scope,
+        ballot_id=ballot.id or 0,
+        version=ballot.version,
+        days=1,
+        now=NOW,
+        tz=UTC,
     )
     other, _ = await open_ballot(
         session,
@@ -179,6 +197,7 @@ async def test_refused_scores_write_nothing(session: AsyncSession) -> None:
         version=other.version,
         days=1,
         now=NOW,
+        tz=UTC,
     )
     mine = await voter_item(session, ballot_id=ballot.id or 0, position=1, person=member)
     theirs = await voter_item(session, ballot_id=other.id or 0, position=1, person=member)
@@ -225,22 +244,40 @@ async def test_residents_vote_unless_it_is_a_panel_and_open_needs_two_items(
     one, scope = await a_ballot(session, home, ["只有一项"])
     with pytest.raises(BallotError, match="too_few"):
         await open_ballot(
-            session, scope=scope, ballot_id=one.id or 0, version=one.version, days=1, now=NOW
+            session,
+            scope=scope,
+            ballot_id=one.id or 0,
+            version=one.version,
+            days=1,
+            now=NOW,
+            tz=UTC,
         )
     ballot, scope = await a_ballot(session, home, ["甲", "乙"])
     with pytest.raises(BallotError, match="stale"):
         await open_ballot(
-            session, scope=scope, ballot_id=ballot.id or 0, version=0, days=1, now=NOW
+            session, scope=scope, ballot_id=ballot.id or 0, version=0, days=1, now=NOW, tz=UTC
         )
     ballot, invited = await open_ballot(
-        session, scope=scope, ballot_id=ballot.id or 0, version=ballot.version, days=7, now=NOW
+        session,
+        scope=scope,
+        ballot_id=ballot.id or 0,
+        version=ballot.version,
+        days=7,
+        now=NOW,
+        tz=UTC,
     )
     # two residents, and the two planners a_ballot made live there too; not the one elsewhere
     assert invited == 4
     assert ballot.closes_at == NOW + timedelta(days=7)
     with pytest.raises(BallotError, match="already_open"):
         await open_ballot(
-            session, scope=scope, ballot_id=ballot.id or 0, version=ballot.version, days=1, now=NOW
+            session,
+            scope=scope,
+            ballot_id=ballot.id or 0,
+            version=ballot.version,
+            days=1,
+            now=NOW,
+            tz=UTC,
         )
     seen = await voter_item(session, ballot_id=ballot.id or 0, position=2, person=residents[0])
     assert (seen.total, seen.scored) == (2, 0)
@@ -261,7 +298,13 @@ async def test_closing_stores_the_ranks_and_queues_the_result_once(
     )
     member = await panel_member(session, home)
     ballot, _ = await open_ballot(
-        session, scope=scope, ballot_id=ballot.id or 0, version=ballot.version, days=1, now=NOW
+        session,
+        scope=scope,
+        ballot_id=ballot.id or 0,
+        version=ballot.version,
+        days=1,
+        now=NOW,
+        tz=UTC,
     )
     await vote(session, ballot, 2, member, 3, 3)
     await vote(session, ballot, 1, member, 1, 2)

@@ -73,6 +73,8 @@ def test_every_message_renders_with_its_parameters(locale: str) -> None:
     lists |= {"rates": ["c: 3%"], "places": ["1. d"], "sections": ["e"]}  # the digest's
     lists |= {"stuck": [("R-2", "planned")], "notes": ["🔒 x"], "filters": ["planned"]}
     lists |= {"departments": ["greening"]}
+    lists |= {"items": ["a"], "lines": ["b"], "names": ["c"]}  # ballots'
+    lists |= {"ballots": [{"title": "t", "items": [{"rank": 1, "label": "R-1"}]}]}
     for key, params in prompts.catalogue(locale).items():
         text = prompts.render(key, locale, **{p: lists.get(p, 1) for p in params})
         assert text.strip(), key
