@@ -5,10 +5,10 @@ buttons are refused with the tally unchanged."""
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from botapi_sandbox import Person, Sandbox, SentMessage
-from storage.ballot_models import BallotItem, BallotScore
+from storage.ballot_models import Ballot, BallotItem, BallotScore
 from tests.conversation.conftest import Bot, onboard
 
 ONE_LINE = "/ballot xinhua-road | 2027 第一批 | 修长椅 | 加路灯 | 补花坛"
@@ -128,3 +128,46 @@ async def test_a_panel_ballot_round_ranks_exactly_and_closes_across_a_restart(
         ).all()
     assert list(ranks) == [("修长椅", 3), ("加路灯", 2), ("补花坛", 1)]
     assert before == await tally_rows(bot)
+
+
+async def test_forged_ballot_buttons_leave_the_tally_unchanged(
+    bot: Bot, sandbox: Sandbox, planner: Person
+) -> None:
+    a, b, c = (
+        sandbox.person(user_id=4100 + n, first_name=name, language_code="zh-hans")
+        for n, name in enumerate(["张", "刘", "陈"])
+    )
+    for member in (a, b, c):
+        await join_panel(planner, member)
+    await open_panel_ballot(planner)
+    await vote_all(a, [(3, 3)])
+    for member in (b, c):
+        await member.expect_message(containing="请您为2027 第一批打分")
+    before = await tally_rows(bot)
+    async with bot.session() as session:
+        item_id = (await session.exec(select(func.min(BallotItem.id)))).one()
+    forged = [
+        (f"bs:1:{item_id}:u:7", "分数只能是 1、2 或 3"),
+        (f"bs:1:{item_id}:i:0", "分数只能是 1、2 或 3"),
+        (f"bs:1:{item_id + 99}:u:2", "这个按钮不属于这次投票"),
+        (f"bs:2:{item_id}:u:2", "这个按钮不属于这次投票"),
+        ("bi:1:9", "这个按钮不属于这次投票"),
+    ]
+    for data, answer in forged:
+        await a.tap_data(data)
+        await a.expect_callback_answer(containing=answer)
+    # the planner is no panel member: not eligible
+    await planner.tap_data(f"bs:1:{item_id}:u:2")
+    await planner.expect_callback_answer(containing="not a voter on this ballot")
+    # closed: a score after the closing time counts nothing
+    async with bot.session() as session:
+        ballot = await session.get(Ballot, 1)
+        assert ballot is not None
+        assert ballot.closes_at is not None
+    bot.clock.advance(days=3, minutes=1)
+    await bot.restart()
+    await a.expect_message(containing="2027 第一批 结果")
+    await a.tap_data(f"bs:1:{item_id}:u:1")
+    await a.expect_callback_answer(containing="投票已经结束，没有记下")
+    await a.expect_no_message()
+    assert await tally_rows(bot) == before
