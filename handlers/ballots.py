@@ -1,7 +1,7 @@
 """Priority ballots for planners (issue 14): `/ballot`, the draft's card and its buttons, and
 `/panel` (the community's ballot panel, with a remove button per member).
 
-    /ballot xinhua-road | 2027 年第一批微更新项目 [| typed item | …]
+    /ballot xinhua-road | 2027 first batch of micro-renewal projects [| typed item | …]
 
 The card lists the items, offers the community's accepted and planned reports as buttons,
 switches who votes (all residents, or the panel), and opens the ballot for 1, 3 or 7 days;
