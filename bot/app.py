@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 import prompts
+from bot.ballot_jobs import BallotJobs
 from bot.digest_jobs import DigestJobs
 from bot.jobs import (
     AUTO_CLOSE_EVERY_SECONDS,
@@ -40,6 +41,8 @@ from bot.poll_jobs import PollJobs
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
 from handlers import (
+    ballot_vote,
+    ballots,
     department,
     digest,
     gate,
@@ -174,6 +177,7 @@ def build_application(
     config = config or handler_config(settings)
     digests = DigestJobs(engine, clock, config)
     poll_jobs = PollJobs(engine, clock)
+    ballot_jobs = BallotJobs(engine, clock)
     sender = OutboxSender(
         engine,
         clock,
@@ -188,6 +192,7 @@ def build_application(
         _schedule(application, settings, clock)
         await digests.start(application)
         await poll_jobs.start(application)
+        await ballot_jobs.start(application)
         sender.start(application.bot)
 
     async def post_stop(_application: MicrospaceApp) -> None:
@@ -213,6 +218,7 @@ def build_application(
         wake_outbox=sender.wake,
         digests_changed=digests.refresh,
         polls_changed=poll_jobs.refresh,
+        ballot_opened=ballot_jobs.refresh,
     )
     application.bot_data.outbox = sender
     services = application.bot_data.services
@@ -242,6 +248,8 @@ def build_application(
             *notices.build_handlers(),
             *polls.build_handlers(),
             *poll_votes.build_handlers(),
+            *ballots.build_handlers(),
+            *ballot_vote.build_handlers(),
             *resident_settings.build_handlers(),
             *start.build_handlers(),
             *myreports.build_handlers(),

@@ -12,6 +12,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 import prompts
+from handlers.ballot_view import invitation
+from handlers.ballot_view import result as ballot_result
 from handlers.buttons_rating import Satisfy
 from handlers.common import fit, shorten
 from handlers.department_card import card_message
@@ -19,6 +21,8 @@ from handlers.digest_text import render_caption, render_digest
 from handlers.notice_view import notice_text
 from handlers.poll_view import result_caption
 from handlers.report_ask import CAPTION_LIMIT
+from storage.ballot_tally import BALLOT_RESULT
+from storage.ballots import BALLOT_INVITE
 from storage.department_work import DEPARTMENT_CARD
 from storage.digests import DIGEST_CHART, DIGEST_TEXT
 from storage.models import OutboxMessage, format_ref
@@ -81,6 +85,11 @@ def render(message: OutboxMessage) -> Rendered:
         return Rendered(notice_text(params, locale))
     if message.kind == DIGEST_TEXT:  # a committee's digest (issue 13): text, then the chart
         return Rendered(render_digest(locale, params))
+    if message.kind == BALLOT_INVITE:  # a priority ballot opened (issue 14)
+        text, markup = invitation(locale, params)
+        return Rendered(text, markup)
+    if message.kind == BALLOT_RESULT:
+        return Rendered(ballot_result(locale, params))
     if message.kind == DIGEST_CHART:  # the chart's caption; the sender draws the photo
         return Rendered(render_caption(locale, params))
     if message.kind == DEPARTMENT_CARD:  # a report routed to a department, in its chat

@@ -62,6 +62,8 @@ class Services:
     digests_changed: Callable[[int], Awaitable[None]] = _nothing_for
     # a poll was opened: its closing job is derived from its row (bot/poll_jobs.py)
     polls_changed: Callable[[int], Awaitable[None]] = _nothing_for
+    # a ballot opened: its closing job is derived from its row (bot/ballot_jobs.py)
+    ballot_opened: Callable[[int], Awaitable[None]] = _nothing_for
 
 
 class BotData:

@@ -11,11 +11,12 @@ from markupsafe import Markup
 from handlers.common import plain, t
 from storage.models import Category, ReportStatus
 
-#: Sections later features add to the digest: notices sent, polls closed. A feature puts its
+#: Sections later features add to the digest: notices sent, polls and
+#: ballots closed. A feature puts its
 #: figures under `params["sections"][name]` (storage/digest_sections.py) and adds its name
 #: here and a macro `digest.section_<name>` in both locales; they render in this order,
 #: after the places.
-SECTIONS: tuple[str, ...] = ("notices", "polls")
+SECTIONS: tuple[str, ...] = ("notices", "polls", "ballots")
 
 #: the chart's stacks: which statuses count as open, in progress, resolved, declined
 STATUS_GROUPS: dict[str, tuple[ReportStatus, ...]] = {

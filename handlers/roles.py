@@ -20,7 +20,7 @@ from handlers.common import Caller, answer_expired, inline, load_caller, plain, 
 from handlers.context import CustomContext
 from handlers.start import menu_filter
 from storage.communities import community_name
-from storage.models import Community, Person
+from storage.models import Community, Person, Role
 from storage.roles import (
     RoleError,
     all_community_ids,
@@ -28,7 +28,7 @@ from storage.roles import (
     create_invite,
     planner_communities,
     planners_by_community,
-    redeem_invite,
+    redeem_code,
     revoke_planner,
 )
 from storage.triage import Scope
@@ -122,9 +122,10 @@ def _reply(update: Update) -> Callable[..., Awaitable[object]]:
 
 @planner_only
 async def invite(update: Update, context: CustomContext, actor: Actor) -> None:
-    """/invite planner <community slug>: a one-time code, valid 48 hours."""
+    """/invite planner|panel <community slug>: a one-time code, valid 48 hours (a panel
+    member votes on the community's panel ballots, issue 14)."""
     args = context.args or []
-    if len(args) != 2 or args[0] != "planner":
+    if len(args) != 2 or args[0] not in (Role.PLANNER, Role.PANEL):
         await _reply(update)(t(actor.locale, "roles.invite_usage"))
         return
     async with context.session() as session:
@@ -134,7 +135,11 @@ async def invite(update: Update, context: CustomContext, actor: Actor) -> None:
         else:
             assert community.id is not None
             created = await create_invite(
-                session, community_id=community.id, created_by=actor.id, now=context.now()
+                session,
+                community_id=community.id,
+                created_by=actor.id,
+                now=context.now(),
+                role=Role(args[0]),
             )
             code, expires = created.code, created.expires_at
     if community is None:
@@ -144,10 +149,13 @@ async def invite(update: Update, context: CustomContext, actor: Actor) -> None:
         await refuse(update, actor.locale)
         return
     when = expires.astimezone(context.config.timezone).strftime("%Y-%m-%d %H:%M")
+    created_key = (
+        "roles.invite_created" if args[0] == Role.PLANNER else "ballots.panel_invite_created"
+    )
     await _reply(update)(
         t(
             actor.locale,
-            "roles.invite_created",
+            created_key,
             code=code,
             community=community_name(community, actor.locale),
             expires=when,
@@ -156,7 +164,7 @@ async def invite(update: Update, context: CustomContext, actor: Actor) -> None:
 
 
 async def join(update: Update, context: CustomContext) -> None:
-    """/join CODE: become a planner of the invite's community."""
+    """/join CODE: become a planner (or a panel member) of the invite's community."""
     caller = await load_caller(update, context)
     args = context.args or []
     if len(args) != 1:
@@ -164,14 +172,15 @@ async def join(update: Update, context: CustomContext) -> None:
         return
     try:
         async with context.session() as session:
-            community = await redeem_invite(
+            community, role = await redeem_code(
                 session, code=args[0], person=caller.person, now=context.now()
             )
     except RoleError as exc:
         await _reply(update)(t(caller.locale, f"roles.invite_{exc.code}"))
         return
+    joined = "roles.joined" if role == Role.PLANNER else "ballots.panel_joined"
     await _reply(update)(
-        t(caller.locale, "roles.joined", community=community_name(community, caller.locale))
+        t(caller.locale, joined, community=community_name(community, caller.locale))
     )
 
 

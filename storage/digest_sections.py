@@ -1,6 +1,6 @@
 """What later features add to a committee's digest (issues 13-14), as plain figures: the
-notices sent and the polls closed in the period. `storage.digests.digest_params` puts them
-under `sections`; `handlers/digest_text.py` renders each in `SECTIONS` order."""
+notices sent, the polls and the ballots closed in the period. `storage.digests.digest_params`
+puts them under `sections`; `handlers/digest_text.py` renders each in `SECTIONS` order."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ballot_tally import closed_between
 from storage.notice_models import Notice, NoticeStatus
 from storage.poll_votes import closed_in_period
 
@@ -47,4 +48,7 @@ async def digest_sections(
     polls = await closed_in_period(session, community_id=community_id, since=since, until=until)
     if polls:
         found["polls"] = {"polls": polls}
+    ballots = await closed_between(session, community_id=community_id, start=since, end=until)
+    if ballots:  # with their results
+        found["ballots"] = {"ballots": [{"title": b.title, "items": items} for b, items in ballots]}
     return found

@@ -26,6 +26,7 @@ DEFAULT_LOCALE = "zh"
 
 class Role(StrEnum):
     PLANNER = "planner"
+    PANEL = "panel"  # a member of the community's ballot panel (issue 14)
 
 
 class Category(StrEnum):
@@ -377,3 +378,8 @@ from storage.group_models import LinkedChat as LinkedChat  # noqa: E402
 from storage.poll_models import Poll as Poll  # noqa: E402
 from storage.poll_models import PollCopy as PollCopy  # noqa: E402
 from storage.poll_models import PollVote as PollVote  # noqa: E402
+
+# Priority ballots' tables (issue 14), likewise.
+from storage.ballot_models import Ballot as Ballot  # noqa: E402
+from storage.ballot_models import BallotItem as BallotItem  # noqa: E402
+from storage.ballot_models import BallotScore as BallotScore  # noqa: E402

@@ -26,11 +26,17 @@ def new_code() -> str:
 
 
 async def create_invite(
-    session: AsyncSession, *, community_id: int, created_by: int | None, now: datetime
+    session: AsyncSession,
+    *,
+    community_id: int,
+    created_by: int | None,
+    now: datetime,
+    role: Role = Role.PLANNER,
 ) -> Invite:
+    """A one-time code for `role` (a planner, or a member of the community's ballot panel)."""
     invite = Invite(
         code=new_code(),
-        role=Role.PLANNER,
+        role=role,
         community_id=community_id,
         created_by=created_by,
         created_at=now,
@@ -45,6 +51,14 @@ async def redeem_invite(
     session: AsyncSession, *, code: str, person: Person, now: datetime
 ) -> Community:
     """Make `person` a planner of the invite's community; the code then stops working."""
+    community, _role = await redeem_code(session, code=code, person=person, now=now)
+    return community
+
+
+async def redeem_code(
+    session: AsyncSession, *, code: str, person: Person, now: datetime
+) -> tuple[Community, str]:
+    """Give `person` the invite's role in its community; the code then stops working."""
     assert person.id is not None
     query = select(Invite).where(Invite.code == code.strip().upper()).with_for_update()
     invite = (await session.exec(query)).first()
@@ -56,7 +70,9 @@ async def redeem_invite(
         raise RoleError("expired")
     invite.used_at, invite.used_by = now, person.id
     session.add(invite)
-    if not await is_planner(session, person_id=person.id, community_id=invite.community_id):
+    if not await has_role(
+        session, person_id=person.id, community_id=invite.community_id, role=invite.role
+    ):
         session.add(
             PersonRole(
                 person_id=person.id,
@@ -68,13 +84,19 @@ async def redeem_invite(
     community = await session.get(Community, invite.community_id)
     assert community is not None
     await session.flush()
-    return community
+    return community, invite.role
 
 
 async def is_planner(session: AsyncSession, *, person_id: int, community_id: int) -> bool:
+    return await has_role(
+        session, person_id=person_id, community_id=community_id, role=Role.PLANNER
+    )
+
+
+async def has_role(session: AsyncSession, *, person_id: int, community_id: int, role: str) -> bool:
     query = select(PersonRole.id).where(
         PersonRole.person_id == person_id,
-        PersonRole.role == Role.PLANNER,
+        PersonRole.role == role,
         PersonRole.community_id == community_id,
     )
     return (await session.exec(query)).first() is not None
