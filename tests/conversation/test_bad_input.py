@@ -325,10 +325,10 @@ async def test_a_flood_is_cut_off_with_one_note(bot: Bot, resident: Person) -> N
         await resident.send(f"喂 {n}")
     for _ in range(5):  # the first five are answered...
         await resident.expect_message(containing="我没看懂")
-    await resident.expect_message(containing="消息太快了")  # ...then one note, and no more
+    await resident.expect_message(containing="您发得太快了")  # ...then one note, and no more
     await resident.expect_no_message()
     answered = [m for m in resident.messages if "我没看懂" in m.text]
-    warned = [m for m in resident.messages if "消息太快了" in m.text]
+    warned = [m for m in resident.messages if "您发得太快了" in m.text]
     assert (len(answered), len(warned)) == (5, 1)
 
 
@@ -342,10 +342,10 @@ async def test_a_tap_during_a_flood_is_still_answered(bot: Bot, resident: Person
         await resident.send(f"喂 {n}")
         await resident.expect_message(containing="我没看懂")
     await resident.send("再来")
-    await resident.expect_message(containing="消息太快了")
+    await resident.expect_message(containing="您发得太快了")
     for _ in range(2):
         await resident.tap_data("my:0")
-        answer = await resident.expect_callback_answer(containing="消息太快了")
+        answer = await resident.expect_callback_answer(containing="您发得太快了")
         assert answer.text is not None
     await resident.expect_no_message()
 

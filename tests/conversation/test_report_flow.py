@@ -180,7 +180,7 @@ async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
     await resident.tap("🗑 放弃这份报告")
     await resident.expect_message(containing="已取消这份报告")
     await resident.send("/cancel")
-    await resident.expect_message(containing="现在没有要取消的操作")
+    await resident.expect_message(containing="现在没有要取消的内容")
     async with bot.session() as session:
         assert (await session.exec(select(ReportDraft))).all() == []
         assert (await session.exec(select(Report))).all() == []

@@ -10,8 +10,9 @@ Which prompts are resident-facing is decided by the module (the file a key lives
   and `overdue` go to planners);
 - `notices`: the notice as residents read it, `notices.notice` (the rest is the planner's
   wizard);
-- `triage`: only the decline reasons, `triage.reason_*`, which residents read in their
-  status notice and their history (the rest of `triage` is the planner's card).
+- `triage`: only the template decline reasons (`triage.reason_<DeclineReason>`), which
+  residents read in their status notice and their history (the rest of `triage` is the
+  planner's card and buttons).
 
 Planner-facing modules (`triage`, `reports`, `roles`, `stats`, `digest`, `groups`,
 `department`, the rest of `notices` and `notify`) are out of scope.
@@ -38,6 +39,7 @@ from typing import Any
 import pytest
 
 import prompts
+from storage.rules import DeclineReason
 
 LOCALE = "zh"
 MAX_LINES = 3
@@ -47,8 +49,9 @@ WHOLE_MODULES = frozenset(
     {"start", "report", "myreports", "rating", "settings", "common", "buttons"}
     | {"category", "status", "commands"}
 )
-SOME_KEYS = frozenset({"notify.status", "notify.rate", "notices.notice"})
-SOME_PREFIXES = ("triage.reason_",)
+SOME_KEYS = frozenset({"notify.status", "notify.rate", "notices.notice"}) | {
+    f"triage.reason_{reason.value}" for reason in DeclineReason
+}
 
 #: keys that show data, not prose, and may run over MAX_LINES; each with its reason
 DATA = {
@@ -82,6 +85,7 @@ JARGON = (
     "可选",
     "渠道",
     "产权",
+    "操作",
 )
 
 #: a sample value for every parameter a resident-facing macro takes; every optional part on
@@ -169,7 +173,7 @@ _LITERAL = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 
 def resident_facing(key: str) -> bool:
     module = key.partition(".")[0]
-    return module in WHOLE_MODULES or key in SOME_KEYS or key.startswith(SOME_PREFIXES)
+    return module in WHOLE_MODULES or key in SOME_KEYS
 
 
 def resident_keys() -> list[str]:
@@ -224,6 +228,7 @@ def test_the_rule_finds_the_resident_prompts() -> None:
     for planners in ("notify.overdue", "notify.info_received", "triage.card", "notices.preview"):
         assert planners not in keys
     assert "triage.reason_private_property" in keys, "residents read the decline reasons"
+    assert "triage.reason_typed" not in keys, "a planner's button"
     assert set(DATA) <= set(keys), "DATA names only resident-facing keys"
 
 
