@@ -19,7 +19,7 @@ from tests.conversation.test_report_flow import report_until_review
 
 async def start_report(person: Person) -> None:
     await onboard(person)
-    await person.tap("📷 报告角落问题")
+    await person.tap("📷 反映问题")
     await person.expect_message(containing="第 1 步")
 
 
@@ -43,7 +43,7 @@ async def test_wrong_media_where_a_photo_is_expected(bot: Bot, resident: Person,
 async def test_non_image_document_is_refused(bot: Bot, resident: Person) -> None:
     await start_report(resident)
     await resident.send_document(b"%PDF-1.4", file_name="a.pdf", mime_type="application/pdf")
-    await resident.expect_message(containing="这个文件不是图片")
+    await resident.expect_message(containing="您发来的不是照片")
 
 
 async def test_file_over_20_mb_is_refused(bot: Bot, resident: Person) -> None:
@@ -51,7 +51,7 @@ async def test_file_over_20_mb_is_refused(bot: Bot, resident: Person) -> None:
     await resident.send_document(
         make_photo(seed=1), file_name="huge.jpg", mime_type="image/jpeg", file_size=25 * 2**20
     )
-    await resident.expect_message(containing="这个文件太大了")
+    await resident.expect_message(containing="这张图太大了")
     async with bot.session() as session:
         assert (await session.exec(select(DraftPhoto))).all() == []
 
@@ -72,7 +72,7 @@ async def test_sixth_photo_and_album(bot: Bot, resident: Person) -> None:
 
 async def test_overlong_words_are_refused_and_the_draft_kept(bot: Bot, resident: Person) -> None:
     await onboard(resident)
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.send_photo(make_photo(seed=1))
     await resident.expect_message(containing="已收到 1 张照片")
@@ -101,20 +101,20 @@ async def test_location_outside_every_community(bot: Bot, resident: Person) -> N
     await resident.tap("➡ 照片好了，下一步")
     await resident.expect_message(containing="第 2 步")
     await resident.send_location(39.9042, 116.4074)  # Beijing, far from every community
-    placed = await resident.expect_message(containing="不在已开通的社区范围内")
+    placed = await resident.expect_message(containing="不在我们服务的社区里")
     assert "第 3 步" in placed.text, "the place, the note and the next question: one message"
     await resident.tap("📌 其他")
     await resident.expect_message(containing="第 4 步")
     await resident.tap("➡ 跳过")
     review = await resident.expect_message(containing="请确认您的报告")
-    assert "范围外" in review.text
+    assert "（在社区以外）" in review.text
     await resident.tap("✏ 修改")
     await resident.expect_edit()
     await resident.tap("地点")
     await resident.expect_message(containing="第 2 步")
     await resident.send_location(39.9050, 116.4080)  # still far away
     review = await resident.expect_message(containing="请确认您的报告")
-    assert review.text.startswith("这个位置不在已开通的社区范围内"), "the note, on the card"
+    assert review.text.startswith("这个地方不在我们服务的社区里"), "the note, on the card"
     await resident.tap("✅ 确认提交")
     await resident.expect_message(containing="R-000001")
     async with bot.session() as session:
@@ -234,10 +234,10 @@ async def test_hourly_report_limit(bot: Bot, resident: Person) -> None:
         await report_until_review(resident)
         await resident.tap("✅ 确认提交")
         await resident.expect_message(containing=f"R-00000{n + 1}")
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="您这一小时已经提交了 3 份报告")
     bot.clock.advance(minutes=61)
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
 
 
@@ -325,10 +325,10 @@ async def test_a_flood_is_cut_off_with_one_note(bot: Bot, resident: Person) -> N
         await resident.send(f"喂 {n}")
     for _ in range(5):  # the first five are answered...
         await resident.expect_message(containing="我没看懂")
-    await resident.expect_message(containing="消息太快了")  # ...then one note, and no more
+    await resident.expect_message(containing="您发得太快了")  # ...then one note, and no more
     await resident.expect_no_message()
     answered = [m for m in resident.messages if "我没看懂" in m.text]
-    warned = [m for m in resident.messages if "消息太快了" in m.text]
+    warned = [m for m in resident.messages if "您发得太快了" in m.text]
     assert (len(answered), len(warned)) == (5, 1)
 
 
@@ -342,10 +342,10 @@ async def test_a_tap_during_a_flood_is_still_answered(bot: Bot, resident: Person
         await resident.send(f"喂 {n}")
         await resident.expect_message(containing="我没看懂")
     await resident.send("再来")
-    await resident.expect_message(containing="消息太快了")
+    await resident.expect_message(containing="您发得太快了")
     for _ in range(2):
         await resident.tap_data("my:0")
-        answer = await resident.expect_callback_answer(containing="消息太快了")
+        answer = await resident.expect_callback_answer(containing="您发得太快了")
         assert answer.text is not None
     await resident.expect_no_message()
 
@@ -362,7 +362,7 @@ async def test_longest_place_and_words_still_fit_the_review_card(
         person = (await session.exec(select(PersonRow))).one()
         person.community_id = long.id
         session.add(person)
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.send_photo(make_photo(seed=1))
     await resident.expect_message(containing="已收到 1 张照片")

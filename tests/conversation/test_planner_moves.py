@@ -172,7 +172,7 @@ async def test_step_back_and_decline_after_acceptance(
     declined = await planner.expect_message(containing=f"{ref} is now: declined")
     assert declined.buttons() == []
     told = await resident.expect_message(containing="未采纳")
-    assert "私人产权" in told.text
+    assert "私人的地方" in told.text
     await planner.expect_no_message()  # no inbox card: it did not come from the inbox
     async with bot.session() as session:
         events = (await session.exec(select(ReportEvent).order_by(col(ReportEvent.id)))).all()

@@ -96,7 +96,7 @@ async def test_sigkill_mid_draft_then_the_resident_finishes(
     await resident.expect_message(containing="请选择您所在的社区")
     await resident.tap("新华路社区")
     await resident.expect_message(containing="社区：")
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.send_photo(make_photo(seed=1))
     await resident.expect_message(containing="已收到 1 张照片")

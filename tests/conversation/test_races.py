@@ -186,5 +186,5 @@ async def test_confirm_again_after_a_crash_gives_the_reference(
     assert "R-000001" in receipt.text
     async with bot.session() as session:
         assert len((await session.exec(select(Report))).all()) == 1
-    await resident.tap("📷 报告角落问题")  # a new report is a new draft, with its own buttons
+    await resident.tap("📷 反映问题")  # a new report is a new draft, with its own buttons
     await resident.expect_message(containing="第 1 步")

@@ -16,7 +16,7 @@ from tests.conversation.conftest import Bot, onboard
 
 
 async def report_until_review(person: Person, *, photos: int = 1, words: str = "") -> None:
-    await person.tap("📷 报告角落问题")
+    await person.tap("📷 反映问题")
     await person.expect_message(containing="第 1 步")
     for n in range(photos):
         await person.send_photo(make_photo(seed=100 + n))
@@ -102,7 +102,7 @@ async def test_my_reports_pages_beyond_five(bot: Bot, resident: Person) -> None:
 
 async def test_draft_survives_a_restart(bot: Bot, resident: Person) -> None:
     await onboard(resident)
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.send_photo(make_photo(seed=1))
     await resident.expect_message(containing="已收到 1 张照片")
@@ -163,11 +163,11 @@ async def test_report_in_english_with_edit(bot: Bot, alice: Person) -> None:
 
 async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
     await onboard(resident)
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.tap("✖ 取消")
     await resident.expect_message(containing="已取消这份报告")
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.send_photo(make_photo(seed=1))
     await resident.expect_message(containing="已收到 1 张照片")
@@ -180,7 +180,7 @@ async def test_cancel_at_each_step(bot: Bot, resident: Person) -> None:
     await resident.tap("🗑 放弃这份报告")
     await resident.expect_message(containing="已取消这份报告")
     await resident.send("/cancel")
-    await resident.expect_message(containing="现在没有要取消的操作")
+    await resident.expect_message(containing="现在没有要取消的内容")
     async with bot.session() as session:
         assert (await session.exec(select(ReportDraft))).all() == []
         assert (await session.exec(select(Report))).all() == []
@@ -218,7 +218,7 @@ async def test_a_long_history_still_fits_one_message(bot: Bot, resident: Person)
 
 async def test_every_step_can_go_back_one(bot: Bot, resident: Person) -> None:
     await onboard(resident)
-    await resident.tap("📷 报告角落问题")
+    await resident.tap("📷 反映问题")
     await resident.expect_message(containing="第 1 步")
     await resident.send_photo(make_photo(seed=1))
     await resident.expect_message(containing="已收到 1 张照片")

@@ -16,9 +16,8 @@ async def test_start_takes_the_telegram_language_and_says_how_to_change_it(
 ) -> None:
     await resident.send("/start")
     chinese = await resident.expect_message(containing="我会用中文和您交流")
-    assert "🌐 语言" in chinese.text
-    assert "/language" in chinese.text
-    assert "📷 报告角落问题" in chinese.keyboard(), "the menu at once: no language question"
+    assert "「🌐 语言」" in chinese.text, "how to change it: the button, not a command"
+    assert "📷 反映问题" in chinese.keyboard(), "the menu at once: no language question"
     await alice.send("/start")
     english = await alice.expect_message(containing="I will speak English with you")
     assert "📷 Report a corner" in english.keyboard()
@@ -42,7 +41,7 @@ async def test_onboarding_then_menu_shows_only_existing_features(
 ) -> None:
     await onboard(resident)
     menu = resident.messages[-1]
-    assert menu.keyboard() == ["📷 报告角落问题", "📋 我的报告", "🌐 语言", "🏘 社区", "❓ 帮助"]
+    assert menu.keyboard() == ["📷 反映问题", "📋 我的报告", "🌐 语言", "🏘 社区", "❓ 帮助"]
     async with bot.session() as session:
         person = (await session.exec(select(PersonRow))).one()
     assert person.locale == "zh"

@@ -12,7 +12,7 @@ from tests.conversation.conftest import Bot, make_planner, onboard
 XINHUA = (31.2069, 121.4273)
 #: what a resident taps, and the start of each answer, through the report conversation
 CHINESE_STEPS = {
-    "report": "📷 报告角落问题",
+    "report": "📷 反映问题",
     "step1": "第 1 步",
     "photo1": "已收到 1 张照片",
     "done": "➡ 照片好了，下一步",
@@ -533,7 +533,7 @@ async def test_decline_with_a_template_or_a_typed_reason(
     await planner.tap("This place is private property; its owner has to act.")
     await planner.expect_message(containing=f"{first} is now: declined")
     declined = await resident.expect_message(containing="未采纳")
-    assert "该位置属于私人产权" in declined.text  # the template, in the community's language
+    assert "这里是私人的地方" in declined.text  # the template, in the community's language
     await expect_next_in_inbox(planner, second)
     await planner.tap("✖ Decline")
     await planner.expect_edit()
@@ -578,7 +578,7 @@ async def test_a_template_reason_reaches_each_resident_in_their_language(
     await planner.expect_message(containing=f"{second} is now: declined")
     declined = await alice.expect_message(containing="declined")
     assert "This place is private property; its owner has to act." in declined.text
-    assert "私人产权" not in declined.text
+    assert "私人的地方" not in declined.text
     await alice.send("/myreports")
     await alice.expect_message(containing="You have 1 report")
     await alice.tap(f"{second} · declined")

@@ -73,7 +73,10 @@ def test_every_message_renders_with_its_parameters(locale: str) -> None:
     lists |= {"rates": ["c: 3%"], "places": ["1. d"], "sections": ["e"]}  # the digest's
     lists |= {"stuck": [("R-2", "planned")], "notes": ["🔒 x"], "filters": ["planned"]}
     lists |= {"departments": ["greening"]}
-    lists |= {"titles": ["公示"], "polls": [{"question": "q", "options": ["a"], "counts": [1]}]}
+    lists |= {
+        "titles": ["公示"],
+        "polls": [{"question": "q", "options": ["a"], "counts": [1], "voters": 1}],
+    }
     lists |= {"options": ["A", "B"], "lines": ["A: 1"]}  # polls' preview and /polls
     lists |= {"items": ["a"], "lines": ["b"], "names": ["c"]}  # ballots'
     lists |= {"ballots": [{"title": "t", "items": [{"rank": 1, "label": "R-1"}]}]}
