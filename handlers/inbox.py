@@ -3,7 +3,10 @@ outcome of an action (`storage.triage`) is told to the planner who took it."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InputMediaPhoto, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from handlers.buttons import TriageAction, TriageButton, TriageMerge, TriageStage
@@ -19,6 +22,8 @@ from storage.models import Report, ReportNote, ReportStatus, format_ref
 from storage.report_edits import CHANGEABLE
 from storage.reports import parse_ref
 from storage.triage import IN_THE_INBOX, Card, Inbox, Moved, next_card, report_card
+
+logger = logging.getLogger(__name__)
 
 S = ReportStatus
 Rows = list[list[tuple[str, str]]]
@@ -42,6 +47,8 @@ async def send_card(
         await context.bot.send_media_group(chat_id, media)
     if report.lat is not None and report.lon is not None:
         await context.bot.send_location(chat_id, latitude=report.lat, longitude=report.lon)
+    if report.voice_file_id is not None:  # the resident's words, to listen to
+        await _send_voice(context, chat_id, report.voice_file_id)
     text = t(
         locale,
         "triage.card",
@@ -61,6 +68,14 @@ async def send_card(
     rows = card_rows(locale, report, card.duplicates, inbox=inbox)
     markup = inline(rows) if rows else None  # a finished report has no next stage
     await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def _send_voice(context: CustomContext, chat_id: int, file_id: str) -> None:
+    """A voice note Telegram no longer knows does not cost the card: its 🎤 line stays."""
+    try:
+        await context.bot.send_voice(chat_id, file_id)
+    except BadRequest as exc:
+        logger.warning("inbox: the voice note %s was refused: %s", file_id, exc.message)
 
 
 def _note_line(locale: str, note: ReportNote) -> str:

@@ -117,8 +117,10 @@ async def test_a_voice_message_is_the_words_and_planners_get_it_with_the_card(
 
     await planner.send("/inbox")
     await planner.expect_message(containing="waiting, oldest first")
-    card = await expect_card(planner, "R-000001")
+    card = await expect_card(planner, "R-000001", voice=True)  # the voice itself, to listen to
     assert "🎤 the resident left a voice note" in card.text
+    (sent,) = sandbox.calls_of("sendVoice")
+    assert sent.params["voice"] == report.voice_file_id
 
 
 async def ask_for_more(planner: Person, resident: Person, ref: str) -> None:

@@ -67,13 +67,19 @@ async def submit(
     return "R-" + receipt.text.split("R-", 1)[1][:6]
 
 
-async def expect_card(planner: Person, ref: str, *, photos: int = 1) -> SentMessage:
-    """A report's card: its photos, its map pin, then the facts with the buttons."""
+async def expect_card(
+    planner: Person, ref: str, *, photos: int = 1, voice: bool = False
+) -> SentMessage:
+    """A report's card: its photos, its map pin, the resident's voice note if they left one,
+    then the facts with the buttons."""
     for _ in range(photos):
         photo = await planner.expect_message()
         assert photo.photo, f"a card starts with the report's photos, got {photo.text!r}"
     pin = await planner.expect_message()
     assert "location" in pin.data, f"then its map pin, got {pin.text!r}"
+    if voice:
+        note = await planner.expect_message()
+        assert "voice" in note.data, f"then the voice note, got {note.text!r}"
     return await planner.expect_message(containing=ref)
 
 

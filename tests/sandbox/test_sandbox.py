@@ -813,3 +813,18 @@ def test_plain_text_never_raises_on_broken_html(text: str) -> None:
     with pytest.raises(HtmlParseError):
         parse_text(text, "HTML")  # each of these is broken for Telegram...
     assert isinstance(plain_text(text), str)  # ...and the lenient view still reads it
+
+
+async def test_send_voice_takes_a_known_voice_note_only(sandbox: Sandbox, bot: Bot) -> None:
+    alice = sandbox.person(ALICE, "Alice")
+    voice = sandbox.files.store("voice", b"OggS", mime_type="audio/ogg")
+    photo = sandbox.files.store("photo", b"\xff\xd8", mime_type="image/jpeg")
+    sent = await bot.send_voice(ALICE, voice.file_id, caption="listen")
+    assert sent.voice is not None
+    assert sent.voice.file_id == voice.file_id
+    assert (await alice.expect_message()).caption == "listen"
+    with pytest.raises(BadRequest, match="(?i)as voice"):
+        await bot.send_voice(ALICE, photo.file_id)
+    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+        await bot.send_voice(ALICE, "no-such-file")
+    assert sandbox.rejections != []  # Telegram would have refused both
