@@ -15,7 +15,7 @@ from handlers.buttons import DraftButton, DraftCategory, DraftEdit, DraftMeToo, 
 from handlers.buttons_report import DraftDiscard
 from handlers.common import Caller, load_caller, menu_keyboard, message_of, remember, t
 from handlers.context import CustomContext
-from handlers.report_answer import answers_question, on_answer
+from handlers.report_answer import answer_album, answers_question, on_answer, on_answer_album
 from handlers.report_ask import ask, refused
 from handlers.report_review import (
     on_cancel,
@@ -76,6 +76,10 @@ async def on_message(update: Update, context: CustomContext) -> None:
     caller = await load_caller(update, context)
     message = message_of(update)
     if answers_question(caller, message) and await on_answer(update, context, caller):
+        return
+    album_of = answer_album(context, message)
+    if album_of is not None:  # the rest of an album that answered a question
+        await on_answer_album(update, context, caller, album_of)
         return
     step = ReportStep(caller.draft.step) if caller.draft is not None else None
     if message.voice is not None and step is not ReportStep.DESCRIPTION:

@@ -11,7 +11,7 @@ from handlers.common import Caller, menu_keyboard, message_of, t
 from handlers.context import CustomContext
 from handlers.report_ask import category_of
 from handlers.report_steps import DOWNLOAD_LIMIT, download_photo, is_image
-from storage.answers import AnswerPhoto, answer_question
+from storage.answers import AnswerPhoto, add_album_photo, answer_question
 from storage.inbox import AnswerTooLongError
 from storage.media import delete_file
 from storage.models import ReportStep, format_ref
@@ -25,6 +25,36 @@ DRAFT_LABELS = (
     "buttons.skip",
     "buttons.back_to_review",
 )
+
+
+#: chat_data key: (media_group_id, report id) of the album whose first photo was an answer
+ANSWER_ALBUM = "answer_album"
+
+
+def answer_album(context: CustomContext, message: Message) -> int | None:
+    """The report a photo joins when it belongs to the album that answered its question (an
+    album arrives as one message per photo; the first one took the question away)."""
+    album = context.chat_data.get(ANSWER_ALBUM) if context.chat_data is not None else None
+    if album is None or not message.media_group_id or not message.photo:
+        return None
+    media_group_id, report_id = album
+    return int(report_id) if media_group_id == message.media_group_id else None
+
+
+async def on_answer_album(
+    update: Update, context: CustomContext, caller: Caller, report_id: int
+) -> None:
+    """The album's further photo joins the report; the album was answered once already."""
+    message = message_of(update)
+    photo = await _photo(context, message, caller.locale)
+    if photo is None:
+        return
+    async with context.session() as session:
+        added = await add_album_photo(
+            session, person_id=caller.id, report_id=report_id, photo=photo
+        )
+    if not added:
+        delete_file(context.config.media_dir, photo.stored.path)
 
 
 def answers_question(caller: Caller, message: Message) -> bool:
@@ -79,6 +109,8 @@ async def on_answer(update: Update, context: CustomContext, caller: Caller) -> b
             delete_file(context.config.media_dir, photo.stored.path)
         return False
     context.bot_data.services.wake_outbox()
+    if photo is not None and message.media_group_id and context.chat_data is not None:
+        context.chat_data[ANSWER_ALBUM] = (message.media_group_id, report_id)  # more follow
     # with a draft open, its keyboard stays (no new keyboard); otherwise the menu's
     markup = menu_keyboard(locale) if caller.draft is None else None
     await message.reply_text(

@@ -66,6 +66,18 @@ async def answer_question(
     return report.id
 
 
+async def add_album_photo(
+    session: AsyncSession, *, person_id: int, report_id: int, photo: AnswerPhoto
+) -> bool:
+    """A further photo of the album whose first photo answered the question on `report_id`:
+    it joins the report's photos too (the reporter's own report only)."""
+    report = await get_report(session, report_id=report_id)
+    if report is None or report.reporter_id != person_id:
+        return False
+    await _add_photo(session, report_id=report_id, photo=photo)
+    return True
+
+
 async def _add_photo(session: AsyncSession, *, report_id: int, photo: AnswerPhoto) -> None:
     last = select(func.max(ReportPhoto.position)).where(col(ReportPhoto.report_id) == report_id)
     position = ((await session.exec(last)).one() or 0) + 1

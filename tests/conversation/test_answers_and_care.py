@@ -173,3 +173,22 @@ async def test_a_photo_answers_the_question_and_joins_the_report(
     await planner.send("/inbox")  # back in the inbox, with both photos
     await planner.expect_message(containing="waiting, oldest first")
     await expect_card(planner, ref, photos=2)
+
+
+async def test_an_album_answers_the_question_whole(
+    bot: Bot, resident: Person, planner: Person
+) -> None:
+    """Older residents often send several photos at once: every photo of the album joins
+    the report, it is answered once, and none of them starts a new report."""
+    await onboard(resident)
+    ref = await submit(resident, seed=1)
+    await ask_for_more(planner, resident, ref)
+    await resident.send_album([make_photo(seed=11), make_photo(seed=12), make_photo(seed=13)])
+    await resident.expect_message(containing=f"您的回复已加到 {ref}")
+    await planner.expect_message(containing=ref)  # the first photo, with the answer's words
+    await resident.expect_no_message()
+    async with bot.session() as session:
+        photos = (await session.exec(select(ReportPhoto).order_by(col(ReportPhoto.position)))).all()
+        drafts = (await session.exec(select(ReportDraft))).all()
+    assert [p.position for p in photos] == [1, 2, 3, 4], "the whole album joined the report"
+    assert drafts == [], "no photo of the album started a new report"
