@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
+from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.app import MicrospaceApp, build_application, handler_config
 from bot.runner import start_polling, stop_polling
@@ -60,6 +61,9 @@ class Bot:
     # Scripted people are faster than any thumb: the flood limit is raised except where a
     # test sets its own.
     overrides: dict[str, Any] = field(default_factory=lambda: {"flood_limit": 1000})
+    # Production's even pace (`bot.app.telegram_pace`: one message every 3.1 s per group) is
+    # held in test_broadcast.py; elsewhere PTB's bursts keep group conversations quick.
+    pace: Callable[[], BaseRateLimiter[Any]] = lambda: AIORateLimiter(max_retries=3)
 
     @property
     def media_dir(self) -> Path:
@@ -71,7 +75,11 @@ class Bot:
     async def start(self) -> None:
         config = replace(handler_config(self.settings), album_settle_seconds=0.3, **self.overrides)
         self.application = build_application(
-            self.settings, engine=self.engine, clock=self.clock, config=config
+            self.settings,
+            engine=self.engine,
+            clock=self.clock,
+            config=config,
+            rate_limiter=self.pace(),
         )
         await start_polling(self.application)
         self._unhook = self.sandbox.on_settle(self.settled)

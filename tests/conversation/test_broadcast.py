@@ -8,6 +8,7 @@ from collections import Counter
 
 from sqlmodel import col, select
 
+from bot.app import telegram_pace
 from bot.notice_progress import NOTICE_PROGRESS_JOB
 from botapi_sandbox import Person, Sandbox, make_photo
 from storage.models import Community
@@ -62,6 +63,7 @@ async def test_a_notice_with_photos_reaches_500_residents_and_2_groups_once_at_t
     bot: Bot, sandbox: Sandbox, planner: Person, resident: Person, alice: Person
 ) -> None:
     bot.settings = bot.settings.model_copy(update={"outbox_chat_gap_seconds": 1.0})
+    bot.pace = telegram_pace
     await bot.restart()  # production's pacing, one message a second per chat included
     await onboard(resident)
     await onboard(alice, english=True, community="Caojiadu Community")  # not in the audience
