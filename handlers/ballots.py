@@ -33,6 +33,7 @@ from storage.ballot_panel import panel_members, remove_member
 from storage.ballots import (
     BallotError,
     add_report,
+    add_typed,
     cancel_ballot,
     draft_view,
     open_ballot,
@@ -66,6 +67,21 @@ async def ballot_command(update: Update, context: CustomContext, actor: Actor) -
         await message.reply_text(t(actor.locale, "ballots.refused", code=exc.code))
         return
     await message.reply_text(text, reply_markup=markup)
+
+
+@planner_only
+async def ballot_add_command(update: Update, context: CustomContext, actor: Actor) -> None:
+    """/ballot_add words: one more typed item on the planner's newest draft; its new card."""
+    message = message_of(update)
+    text = (message.text or "").partition(" ")[2]
+    try:
+        async with context.session() as session:
+            ballot = await add_typed(session, scope=actor.scope, text=text)
+            card, markup = draft_card(actor.locale, await draft_view(session, ballot=ballot))
+    except BallotError as exc:
+        await message.reply_text(t(actor.locale, "ballots.refused", code=exc.code))
+        return
+    await message.reply_text(card, reply_markup=markup)
 
 
 async def _refuse(update: Update, locale: str, exc: BallotError) -> None:
@@ -229,6 +245,7 @@ def build_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("ballot", ballot_command, filters=private),
+        CommandHandler("ballot_add", ballot_add_command, filters=private),
         CommandHandler("panel", panel_command, filters=private),
         on(BallotDraft, draft_button),
         on(BallotAddReport, add_button),

@@ -1,6 +1,7 @@
 """Writing a priority ballot (issue 14): a planner's draft, its items, and opening it.
 
     /ballot xinhua-road | 2027 年第一批微更新项目 [| typed item | typed item …]
+    /ballot_add 3 号楼后墙墙绘          (one more typed item, to the planner's newest draft)
 
 A ballot starts as a draft of one planner in a community they serve. Items are the
 community's accepted or planned reports (added by button) or typed words, `MIN_ITEMS` to
@@ -135,6 +136,29 @@ async def add_report(
     await _bump(session, ballot)
     assert ballot.id is not None
     session.add(BallotItem(ballot_id=ballot.id, position=len(items) + 1, report_id=report_id))
+    await session.flush()
+    return ballot
+
+
+async def add_typed(session: AsyncSession, *, scope: Scope, text: str) -> Ballot:
+    """Add typed words as an item to the planner's newest draft (`/ballot_add …`)."""
+    query = (
+        select(Ballot)
+        .where(Ballot.author_id == scope.person_id, Ballot.status == BallotStatus.DRAFT)
+        .order_by(col(Ballot.id).desc())
+    )
+    ballot = (await session.exec(query)).first()
+    if ballot is None or not scope.covers(ballot.community_id):
+        raise BallotError("no_draft")
+    text = text.strip()
+    if not text or len(text) > MAX_ITEM_TEXT:
+        raise BallotError("item_length")
+    assert ballot.id is not None
+    items = await items_of(session, ballot_id=ballot.id)
+    if len(items) >= MAX_ITEMS:
+        raise BallotError("too_many")
+    await _bump(session, ballot)
+    session.add(BallotItem(ballot_id=ballot.id, position=len(items) + 1, text=text))
     await session.flush()
     return ballot
 

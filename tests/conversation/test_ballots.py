@@ -171,3 +171,23 @@ async def test_forged_ballot_buttons_leave_the_tally_unchanged(
     await a.expect_callback_answer(containing="投票已经结束，没有记下")
     await a.expect_no_message()
     assert await tally_rows(bot) == before
+
+
+async def test_typed_items_are_added_after_the_card_one_at_a_time(
+    bot: Bot, planner: Person, resident: Person
+) -> None:
+    await planner.send("/ballot_add 修长椅")
+    await planner.expect_message(containing="no ballot being drawn up")
+    await planner.send("/ballot xinhua-road | 2027 第二批")
+    await planner.expect_message(containing="2027 第二批")
+    for n, item in enumerate(("修长椅", "加路灯"), start=1):
+        await planner.send(f"/ballot_add {item}")
+        card = await planner.expect_message(containing="2027 第二批")
+        assert f"{n}. {item}" in card.text
+    await planner.send("/ballot_add " + "字" * 301)
+    await planner.expect_message(containing="at most 300 characters")
+    await resident.send("/ballot_add 我也想加")
+    await resident.expect_message(containing="没有权限")
+    async with bot.session() as session:
+        items = (await session.exec(select(BallotItem).order_by(col(BallotItem.position)))).all()
+    assert [i.text for i in items] == ["修长椅", "加路灯"]
