@@ -57,10 +57,18 @@ async def send_card(
         duplicates=[_duplicate_line(locale, c) for c in card.duplicates],
         notes=[_note_line(locale, n) for n in card.notes],
         voice=report.voice_file_id is not None,
+        rank=_rank_line(locale, card.rank),
     )
     rows = card_rows(locale, report, card.duplicates, inbox=inbox)
     markup = inline(rows) if rows else None  # a finished report has no next stage
     await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+def _rank_line(locale: str, rank: tuple[int, str] | None) -> str:
+    """Where the latest closed ballot the report was on ranked it ("" when none did)."""
+    if rank is None:
+        return ""
+    return plain(locale, "ballots.rank", rank=rank[0], title=rank[1])
 
 
 def _note_line(locale: str, note: ReportNote) -> str:
