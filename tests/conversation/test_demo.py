@@ -16,9 +16,25 @@ async def test_the_demo_walks_through_and_the_sandbox_rejects_nothing(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(SPEC_ENV_VAR, raising=False)  # the packaged reference
-    assert await run_demo(quiet=True, output=tmp_path) == 0
+    assert await run_demo(output=tmp_path) == 0
     out = capsys.readouterr().out
     assert "walkthrough complete, the sandbox rejected no request" in out
+    # in public: a notice with a photo and its final count, a poll's result with its chart,
+    # a ballot's ranking; the council's digest comes after them all and names each
+    in_order = [
+        "bot -> 王阿姨: [photo] 📢 楼后通道清理完毕",
+        "Sent: 2 / 2 delivered",
+        "bot -> 王阿姨: [photo] 📊 投票结果",
+        "第 1 位：小花园铺设步道 · 9.00 分，1 人",
+        "Planner Li @ 新华路社区居民议事会: /digest\n",
+        "📢 发出公示：1 条",
+        "小花园叫什么名字？（1 人投票）：桂花角 0，邻里院 1，向阳坊 0",
+        "2027 年第一批微更新项目：第 1 位 小花园铺设步道；第 2 位 3 号楼后加装座椅",
+        "bot -> 新华路社区居民议事会: [photo] 📈",
+    ]
+    positions = [out.find(line) for line in in_order]
+    assert -1 not in positions, [line for line, at in zip(in_order, positions) if at < 0]
+    assert positions == sorted(positions)
     chart = tmp_path / "demo-digest.png"
     assert f"the committee digest's chart is in {chart}" in out
     with Image.open(chart) as image:  # it ends with a committee digest and its chart
