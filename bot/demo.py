@@ -189,7 +189,15 @@ async def _expect_card(planner: Person, ref: str) -> None:
 async def run_demo(*, quiet: bool = False, output: Path | None = None) -> int:
     """Play the walkthrough; the committee digest's chart is saved as `output`/demo-digest.png
     (beside the transcript, when that is written to a file in the same directory)."""
-    for noisy in ("telegram", "apscheduler", "alembic", "httpx", "uvicorn"):
+    for noisy in (
+        "telegram",
+        "apscheduler",
+        "alembic",
+        "httpx",
+        "uvicorn",
+        "bot.poll_jobs",
+        "bot.ballot_jobs",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:  # every request is checked against the Bot API reference; without it, no demo
         sandbox = Sandbox()
