@@ -64,6 +64,7 @@ async def send_card(
         duplicates=[_duplicate_line(locale, c) for c in card.duplicates],
         notes=[_note_line(locale, n) for n in card.notes],
         voice=report.voice_file_id is not None,
+        rank=_rank_line(locale, card.rank),
     )
     rows = card_rows(locale, report, card.duplicates, inbox=inbox)
     markup = inline(rows) if rows else None  # a finished report has no next stage
@@ -76,6 +77,13 @@ async def _send_voice(context: CustomContext, chat_id: int, file_id: str) -> Non
         await context.bot.send_voice(chat_id, file_id)
     except BadRequest as exc:
         logger.warning("inbox: the voice note %s was refused: %s", file_id, exc.message)
+
+
+def _rank_line(locale: str, rank: tuple[int, str] | None) -> str:
+    """Where the latest closed ballot the report was on ranked it ("" when none did)."""
+    if rank is None:
+        return ""
+    return plain(locale, "ballots.rank", rank=rank[0], title=rank[1])
 
 
 def _note_line(locale: str, note: ReportNote) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ballot_tally import report_rank
 from storage.communities import get_community
 from storage.department_work import queue_cards
 from storage.duplicates import Candidate, likely_duplicates
@@ -44,7 +45,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class Card:
-    """A report as a planner sees it: photos, community, likely duplicates, overdue or not."""
+    """A report as a planner sees it: photos, community, likely duplicates, overdue or not,
+    and where the latest closed ballot it was on ranked it."""
 
     report: Report
     photos: list[ReportPhoto]
@@ -52,6 +54,7 @@ class Card:
     duplicates: list[Candidate]
     overdue: bool
     notes: list[ReportNote]  # the newest internal notes and changes, for planners only
+    rank: tuple[int, str] | None = None  # its rank in the latest closed ballot, and its title
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ async def _card(
         await likely_duplicates(session, report=report) if inbox else [],
         await is_overdue(session, report_id=report.id, now=now, hours=hours),
         await internal_notes(session, report_id=report.id, limit=CARD_NOTES),
+        await report_rank(session, report_id=report.id),
     )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from sqlmodel import col, func, select
 
+from bot.ballot_jobs import job_name as ballot_job
 from botapi_sandbox import Person, Sandbox, SentMessage
 from storage.ballot_models import Ballot, BallotItem, BallotScore
 from tests.conversation.conftest import Bot, onboard
+from tests.conversation.test_triage import accept, open_inbox, open_report, run_job, submit
 
 ONE_LINE = "/ballot xinhua-road | 2027 第一批 | 修长椅 | 加路灯 | 补花坛"
 
@@ -191,3 +193,39 @@ async def test_typed_items_are_added_after_the_card_one_at_a_time(
     async with bot.session() as session:
         items = (await session.exec(select(BallotItem).order_by(col(BallotItem.position)))).all()
     assert [i.text for i in items] == ["修长椅", "加路灯"]
+
+
+async def test_a_report_s_card_shows_its_rank_in_the_latest_closed_ballot(
+    bot: Bot, planner: Person, resident: Person
+) -> None:
+    await onboard(resident)
+    ref = await submit(resident, seed=3)
+    await open_inbox(planner, ref)
+    await accept(planner, ref)
+    await planner.expect_message(containing="The inbox is empty")
+    await resident.expect_message(containing="已受理")
+    card = await open_report(planner, ref)
+    assert "🗳" not in card.text, "on no closed ballot yet"
+
+    await planner.send("/ballot xinhua-road | 2027 第一批 | 加路灯")
+    draft = await planner.expect_message(containing="2027 第一批")
+    (add,) = [label for label in draft.buttons() if label.startswith(f"➕ {ref}")]
+    await planner.tap(add)
+    await planner.expect_message(containing=f"2. {ref}")
+    await planner.tap("▶ Open, closes in 3 days")
+    await planner.expect_message(containing="is open: 1 invited")
+    card = await open_report(planner, ref)
+    assert "🗳" not in card.text, "an open ballot ranks nothing yet"
+
+    # 加路灯 3×3 = 9, the report 1×2 = 2: the report comes second
+    await resident.expect_message(containing="请您为2027 第一批打分")
+    await resident.tap("▶ 开始打分")
+    await score(resident, await resident.expect_message(containing="第 1/2 项"), 3, 3)
+    await resident.tap("下一项 ➡")
+    await score(resident, await resident.expect_message(containing="第 2/2 项"), 1, 2)
+    bot.clock.advance(days=3, minutes=1)
+    await run_job(bot, ballot_job(1))
+    await resident.expect_message(containing="2027 第一批 结果")
+
+    card = await open_report(planner, ref)
+    assert "🗳 rank 2 (2027 第一批)" in card.text
