@@ -99,6 +99,7 @@ class OutboxSender:
         self._next_housekeeping = clock()
         self.chat_gap = chat_gap
         self._last_sent: dict[int, datetime] = {}  # chat -> when this sender last sent there
+        self._gapped = False  # rows were given back for a chat's gap and are not sent yet
 
     def wake(self) -> None:
         self._wake.set()
@@ -125,8 +126,12 @@ class OutboxSender:
                 handled = 0
             if handled == 0:
                 self._wake.clear()
+                # rows given back for their chat's gap are due again in a gap, not an idle wait
+                wait = (
+                    min(self._idle, self.chat_gap.total_seconds()) if self._gapped else self._idle
+                )
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def housekeeping(self, *, force: bool = False) -> None:
         """Return dead senders' claims to pending and prune old sent rows (once a minute, or
@@ -145,7 +150,11 @@ class OutboxSender:
             logger.info("outbox: pruned %d sent rows older than %s", pruned, self.retention)
 
     async def drain_once(self, bot: Bot) -> int:
-        """Claim what is due now and send it; returns how many rows were claimed."""
+        """Claim what is due now and send it; returns how many rows were tried (claimed, less
+        those given back for their chat's gap).
+
+        Rows given back keep their place (`not_before` unchanged), so the messages to one chat
+        go in the order they were written (`test_rows_to_one_chat_go_a_chat_gap_apart`)."""
         async with session_scope(self._engine) as session:
             rows = await claim_due(session, now=self._clock(), limit=self._batch, claimer=self.name)
         unsent: list[int | None] = [row.id for row in rows]
@@ -160,7 +169,7 @@ class OutboxSender:
                 pause = await self._send(bot, row)
                 self._last_sent[row.chat_id] = self._clock()
                 if pause is not None:  # Telegram asked us to slow down: give the rest back
-                    await self._release(unsent, until=self._clock() + timedelta(seconds=pause))
+                    await self._release(unsent)  # their turn comes after the pause
                     unsent = []
                     await asyncio.sleep(pause)
                     break
@@ -170,23 +179,24 @@ class OutboxSender:
             # unknown, so the sweeper sends it again after the claim timeout.
             if unsent:
                 try:
-                    await self._release(unsent, until=self._clock())
+                    await self._release(unsent)
                 except Exception:
                     logger.exception("outbox: %d claims not given back; swept later", len(unsent))
-            if too_soon:  # given back, due when the gap has passed
-                await self._release(too_soon, until=self._clock() + self.chat_gap)
+            if too_soon:  # given back, tried again once the gap has passed (see `_run`)
+                await self._release(too_soon)
+            self._gapped = bool(too_soon)
             self._forget_quiet_chats()
-        return len(rows)
+        return len(rows) - len(too_soon)
 
     def _forget_quiet_chats(self) -> None:
         if len(self._last_sent) > 10_000:
             horizon = self._clock() - self.chat_gap
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
-    async def _release(self, message_ids: list[int | None], *, until: datetime) -> None:
+    async def _release(self, message_ids: list[int | None]) -> None:
         ids = [i for i in message_ids if i is not None]
         async with session_scope(self._engine) as session:
-            await release(session, message_ids=ids, claimer=self.name, until=until)
+            await release(session, message_ids=ids, claimer=self.name)
 
     async def _send(self, bot: Bot, row: OutboxMessage) -> float | None:
         assert row.id is not None

@@ -179,9 +179,10 @@ async def postpone(
 
 
 async def release(
-    session: AsyncSession, *, message_ids: list[int], claimer: str, until: datetime
+    session: AsyncSession, *, message_ids: list[int], claimer: str, until: datetime | None = None
 ) -> None:
-    """Give back claims that were never tried (a 429 pause, or the sender stopping)."""
+    """Give back claims that were never tried (a 429 pause, a chat's gap, or the sender
+    stopping); with `until`, not before then, else in their place (`not_before` kept)."""
     if not message_ids:
         return
     await session.exec(
@@ -192,7 +193,7 @@ async def release(
         .values(
             status=OutboxStatus.PENDING,
             attempts=col(OutboxMessage.attempts) - 1,
-            not_before=until,
+            not_before=col(OutboxMessage.not_before) if until is None else until,
             claimed_at=None,
             claimed_by=None,
         )
