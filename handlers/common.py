@@ -20,7 +20,7 @@ import prompts
 from handlers.context import CustomContext
 from storage.callers import CallerState
 from storage.callers import load_caller as read_caller
-from storage.communities import community_name
+from storage.communities import community_name, get_community
 from storage.models import Community, DraftPhoto, Person, ReportDraft, ReportPhoto
 from storage.residents import LIST_PAGE_SIZE
 
@@ -174,6 +174,20 @@ def menu_keyboard(locale: str) -> ReplyKeyboardMarkup:
 
 def reply_keyboard(rows: Sequence[Sequence[str | KeyboardButton]]) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True)
+
+
+async def community_rows(
+    context: CustomContext, community_ids: Sequence[int], locale: str, data: Callable[[int], str]
+) -> list[list[tuple[str, str]]]:
+    """One button per community (a planner serving several picks one): its name, and the
+    callback data `data(community_id)`."""
+    rows = []
+    async with context.session() as session:
+        for community_id in community_ids:
+            community = await get_community(session, community_id=community_id)
+            if community is not None:
+                rows.append([(community_name(community, locale), data(community_id))])
+    return rows
 
 
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from handlers.albums import album_job, answer_album_once
 from handlers.buttons import on, pressed
 from handlers.buttons_notices import NoticeAction, NoticeButton
 from handlers.common import inline, message_of, plain, t
@@ -101,27 +102,14 @@ async def send_preview(context: CustomContext, chat_id: int, locale: str, shown:
 
 def send_preview_later(context: CustomContext, message: Message, user_id: int, locale: str) -> None:
     """An album arrives as several messages: one preview, after the last photo."""
-    job_queue = context.job_queue
-    assert job_queue is not None
-    name = f"notice-album:{message.chat_id}:{message.media_group_id}"
-    for job in job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    job_queue.run_once(
-        _album_settled,  # type: ignore[arg-type]  # PTB types job callbacks loosely
-        when=context.config.album_settle_seconds,
-        name=name,
-        chat_id=message.chat_id,
-        user_id=user_id,
-        data=locale,
+    answer_album_once(
+        context, message, feature="notice", user_id=user_id, locale=locale, settled=_album_settled
     )
 
 
 async def _album_settled(context: CustomContext) -> None:
-    job = context.job
-    assert job is not None
-    assert job.user_id is not None
-    assert job.chat_id is not None
-    locale = str(job.data)
+    job = album_job(context)
+    locale = job.locale
     async with context.session() as session:
         state = await read_caller(
             session, telegram_id=job.user_id, first_name="", locale=locale, now=context.now()

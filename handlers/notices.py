@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from handlers.buttons import on, pressed
 from handlers.buttons_notices import NoticeAction, NoticeButton, NoticeCommunity
-from handlers.common import inline, load_caller, message_of, plain, t
+from handlers.common import community_rows, inline, load_caller, message_of, plain, t
 from handlers.context import CustomContext
 from handlers.notice_preview import (
     build_preview_handlers,
@@ -33,7 +33,7 @@ from handlers.notice_preview import (
 from handlers.notice_view import check_fits
 from handlers.report_steps import download_photo
 from handlers.roles import Actor, load_actor, planner_only
-from storage.communities import community_name, get_community
+from storage.communities import community_name
 from storage.media import delete_file
 from storage.notice_delivery import preview
 from storage.notice_models import Notice, NoticeStep
@@ -85,13 +85,12 @@ async def _start_wizard(update: Update, context: CustomContext, actor: Actor) ->
     if len(actor.community_ids) == 1:
         await _ask_title(context, message.chat_id, actor, actor.community_ids[0])
         return
-    rows = []
-    async with context.session() as session:
-        for community_id in actor.community_ids:
-            community = await get_community(session, community_id=community_id)
-            if community is not None:
-                label = community_name(community, actor.locale)
-                rows.append([(label, NoticeCommunity(community_id).encode())])
+    rows = await community_rows(
+        context,
+        actor.community_ids,
+        actor.locale,
+        lambda community_id: NoticeCommunity(community_id).encode(),
+    )
     await message.reply_text(t(actor.locale, "notices.choose_community"), reply_markup=inline(rows))
 
 

@@ -25,9 +25,10 @@ from telegram.ext import (
     filters,
 )
 
+from handlers.albums import album_job, answer_album_once
 from handlers.buttons import on, pressed
 from handlers.buttons_polls import PollAction, PollButton, PollCommunity
-from handlers.common import inline, load_caller, message_of, plain, t
+from handlers.common import community_rows, inline, load_caller, message_of, plain, t
 from handlers.context import CustomContext
 from handlers.poll_view import refusal
 from handlers.roles import Actor, load_actor, planner_only
@@ -107,13 +108,12 @@ async def _start_wizard(update: Update, context: CustomContext, actor: Actor) ->
     if len(actor.community_ids) == 1:
         await _ask_question(context, message.chat_id, actor, actor.community_ids[0])
         return
-    rows = []
-    async with context.session() as session:
-        for community_id in actor.community_ids:
-            community = await get_community(session, community_id=community_id)
-            if community is not None:
-                label = community_name(community, actor.locale)
-                rows.append([(label, PollCommunity(community_id).encode())])
+    rows = await community_rows(
+        context,
+        actor.community_ids,
+        actor.locale,
+        lambda community_id: PollCommunity(community_id).encode(),
+    )
     await message.reply_text(t(actor.locale, "polls.choose_community"), reply_markup=inline(rows))
 
 
@@ -234,27 +234,14 @@ async def _take(update: Update, context: CustomContext, actor: Actor, poll: Poll
 
 def _preview_later(context: CustomContext, message: Message, user_id: int, locale: str) -> None:
     """An album arrives as several messages: one preview, after the last picture."""
-    job_queue = context.job_queue
-    assert job_queue is not None
-    name = f"poll-album:{message.chat_id}:{message.media_group_id}"
-    for job in job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    job_queue.run_once(
-        _album_settled,  # type: ignore[arg-type]  # PTB types job callbacks loosely
-        when=context.config.album_settle_seconds,
-        name=name,
-        chat_id=message.chat_id,
-        user_id=user_id,
-        data=locale,
+    answer_album_once(
+        context, message, feature="poll", user_id=user_id, locale=locale, settled=_album_settled
     )
 
 
 async def _album_settled(context: CustomContext) -> None:
-    job = context.job
-    assert job is not None
-    assert job.user_id is not None
-    assert job.chat_id is not None
-    locale = str(job.data)
+    job = album_job(context)
+    locale = job.locale
     async with context.session() as session:
         state = await read_caller(
             session, telegram_id=job.user_id, first_name="", locale=locale, now=context.now()

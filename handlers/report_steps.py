@@ -14,6 +14,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 import prompts
+from handlers.albums import album_job, answer_album_once
 from handlers.common import (
     PAGE_SIZE,
     Caller,
@@ -144,27 +145,19 @@ async def download_photo(
 
 def _acknowledge_album_later(context: CustomContext, caller: Caller, message: Message) -> None:
     """An album arrives as several messages: answer once, after the last one."""
-    job_queue = context.job_queue
-    assert job_queue is not None
-    name = f"album:{message.chat_id}:{message.media_group_id}"
-    for job in job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    job_queue.run_once(
-        _album_settled,  # type: ignore[arg-type]  # PTB types job callbacks loosely
-        when=context.config.album_settle_seconds,
-        name=name,
-        chat_id=message.chat_id,
+    answer_album_once(
+        context,
+        message,
+        feature="report",
         user_id=caller.person.telegram_id,
-        data=caller.locale,
+        locale=caller.locale,
+        settled=_album_settled,
     )
 
 
 async def _album_settled(context: CustomContext) -> None:
-    job = context.job
-    assert job is not None
-    assert job.user_id is not None
-    assert job.chat_id is not None
-    locale = str(job.data)
+    job = album_job(context)
+    locale = job.locale
     async with context.session() as session:
         state = await read_caller(
             session, telegram_id=job.user_id, first_name="", locale=locale, now=context.now()
