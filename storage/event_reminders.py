@@ -1,6 +1,7 @@
 """Reminders of volunteer events (issue 15) and the events' part of a committee's digest.
 
-A reminder goes 24 hours and 2 hours before the start to everyone with a confirmed place.
+A reminder goes 24 hours and 2 hours before the start to everyone with a confirmed place who
+signed up before that time (who signed up later has just read the event).
 `bot/event_jobs.py` derives its jobs from the published rows; a job calls `queue_reminders`,
 which writes one outbox row per volunteer with the dedupe key
 `event:<id>:remind:<24h|2h>:<person>`, so each reminder is queued once however many jobs,
@@ -57,6 +58,7 @@ async def queue_reminders(
         select(Person)
         .join(EventSignup, col(EventSignup.person_id) == col(Person.id))
         .where(EventSignup.event_id == event_id, EventSignup.status == SignupStatus.CONFIRMED)
+        .where(col(EventSignup.queued_at) <= due(event, which))  # not who signed up since
         .order_by(col(Person.id))
     )
     params = {**event_params(await facts(session, event=event), tz=tz), "which": which}
