@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Column, Field, SQLModel
 
-from storage.models import _ts
+from storage.types import UTCDateTime
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    # as storage.models._ts; not imported from there, so this module imports first alike
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
 class EventStep(StrEnum):
