@@ -21,6 +21,7 @@ from telegram.ext import (
 import prompts
 from bot.ballot_jobs import BallotJobs
 from bot.digest_jobs import DigestJobs
+from bot.event_jobs import EventJobs
 from bot.jobs import (
     AUTO_CLOSE_EVERY_SECONDS,
     AUTO_CLOSE_JOB,
@@ -45,6 +46,9 @@ from handlers import (
     ballots,
     department,
     digest,
+    event_manage,
+    event_signup,
+    events,
     gate,
     groups,
     myreports,
@@ -74,6 +78,7 @@ GATE_GROUP = -10  # private-chat check: stops everything else for group chats
 INPUT_GROUP = -5  # a planner's typed answer to a pending question; stops the update if taken
 NOTICE_INPUT_GROUP = -4  # a planner's message while writing a notice; stops the update if taken
 POLL_INPUT_GROUP = -3  # a planner's message while writing a poll; stops the update if taken
+EVENT_INPUT_GROUP = -2  # a planner's message while writing an event; stops the update if taken
 FEATURE_GROUP = 0  # all features, in the order below
 HELP_GROUP = 5  # after the resident's /help, a planner's own commands (planners only)
 
@@ -81,6 +86,7 @@ RESIDENT_COMMANDS = (
     "start",
     "report",
     "myreports",
+    "myevents",
     "language",
     "community",
     "settings",
@@ -178,6 +184,7 @@ def build_application(
     digests = DigestJobs(engine, clock, config)
     poll_jobs = PollJobs(engine, clock)
     ballot_jobs = BallotJobs(engine, clock)
+    event_jobs = EventJobs(engine, clock)
     sender = OutboxSender(
         engine,
         clock,
@@ -193,6 +200,7 @@ def build_application(
         await digests.start(application)
         await poll_jobs.start(application)
         await ballot_jobs.start(application)
+        await event_jobs.start(application)
         sender.start(application.bot)
 
     async def post_stop(_application: MicrospaceApp) -> None:
@@ -219,6 +227,7 @@ def build_application(
         digests_changed=digests.refresh,
         polls_changed=poll_jobs.refresh,
         ballot_opened=ballot_jobs.refresh,
+        events_changed=event_jobs.refresh,
     )
     application.bot_data.outbox = sender
     services = application.bot_data.services
@@ -231,6 +240,7 @@ def build_application(
     application.add_handlers(triage.build_input_handlers(), group=INPUT_GROUP)
     application.add_handlers(notices.build_input_handlers(), group=NOTICE_INPUT_GROUP)
     application.add_handlers(polls.build_input_handlers(), group=POLL_INPUT_GROUP)
+    application.add_handlers(events.build_input_handlers(), group=EVENT_INPUT_GROUP)
     # One group, so that exactly one handler answers each update. The order matters:
     # planner commands and buttons (whose checks live in handlers/roles.py); the resident
     # features' commands, menu labels and inline buttons (/report with a reference is the
@@ -250,6 +260,9 @@ def build_application(
             *poll_votes.build_handlers(),
             *ballots.build_handlers(),
             *ballot_vote.build_handlers(),
+            *events.build_handlers(),
+            *event_manage.build_handlers(),
+            *event_signup.build_handlers(),
             *resident_settings.build_handlers(),
             *start.build_handlers(),
             *myreports.build_handlers(),

@@ -18,6 +18,8 @@ from handlers.buttons_rating import Satisfy
 from handlers.common import fit, shorten
 from handlers.department_card import card_message
 from handlers.digest_text import render_caption, render_digest
+from handlers.event_view import invitation as event_invitation
+from handlers.event_view import promoted, reminder
 from handlers.notice_view import notice_text
 from handlers.poll_view import result_caption
 from handlers.report_ask import CAPTION_LIMIT
@@ -25,6 +27,9 @@ from storage.ballot_tally import BALLOT_RESULT
 from storage.ballots import BALLOT_INVITE
 from storage.department_work import DEPARTMENT_CARD
 from storage.digests import DIGEST_CHART, DIGEST_TEXT
+from storage.event_reminders import EVENT_REMINDER
+from storage.event_signups import EVENT_PROMOTED
+from storage.events import EVENT_INVITE
 from storage.models import OutboxMessage, format_ref
 from storage.poll_delivery import POLL_KIND
 from storage.poll_votes import POLL_RESULT
@@ -99,6 +104,12 @@ def render(message: OutboxMessage) -> Rendered:
         return Rendered(str(params["question"]))
     if message.kind == POLL_RESULT:  # the chart's caption; the sender draws the photo
         return Rendered(result_caption(locale, params))
+    if message.kind == EVENT_INVITE:  # a volunteer event (issue 15), with its Sign up button
+        return Rendered(*event_invitation(locale, params))
+    if message.kind == EVENT_REMINDER:
+        return Rendered(*reminder(locale, params))
+    if message.kind == EVENT_PROMOTED:
+        return Rendered(*promoted(locale, params))
     raise ValueError(f"unknown outbox kind {message.kind!r}")
 
 

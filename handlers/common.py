@@ -160,7 +160,7 @@ def menu_keyboard(locale: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [
             [plain(locale, "buttons.menu_report")],
-            [plain(locale, "buttons.menu_myreports")],
+            [plain(locale, "buttons.menu_myreports"), plain(locale, "buttons.menu_events")],
             [
                 plain(locale, "buttons.menu_language"),
                 plain(locale, "buttons.menu_community"),

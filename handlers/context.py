@@ -64,6 +64,8 @@ class Services:
     polls_changed: Callable[[int], Awaitable[None]] = _nothing_for
     # a ballot opened: its closing job is derived from its row (bot/ballot_jobs.py)
     ballot_opened: Callable[[int], Awaitable[None]] = _nothing_for
+    # an event was published: its reminder jobs are derived from its row (bot/event_jobs.py)
+    events_changed: Callable[[int], Awaitable[None]] = _nothing_for
 
 
 class BotData:

@@ -16,7 +16,7 @@ from storage.models import Category, ReportStatus
 #: figures under `params["sections"][name]` (storage/digest_sections.py) and adds its name
 #: here and a macro `digest.section_<name>` in both locales; they render in this order,
 #: after the places.
-SECTIONS: tuple[str, ...] = ("notices", "polls", "ballots")
+SECTIONS: tuple[str, ...] = ("notices", "polls", "ballots", "events")
 
 #: the chart's stacks: which statuses count as open, in progress, resolved, declined
 STATUS_GROUPS: dict[str, tuple[ReportStatus, ...]] = {

@@ -19,6 +19,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from storage.event_models import Event, EventStatus
 from storage.inbox import PENDING_TTL
 from storage.models import Community, DraftPhoto, Notice, PendingInput, Person, Report, ReportDraft
 from storage.notice_models import NoticeStatus
@@ -39,6 +40,7 @@ class CallerState:
     notice_draft: Notice | None = None  # a planner's notice being written (handlers/notices.py)
     asked: int | None = None  # their newest report on which a planner waits for an answer
     poll_draft: Poll | None = None  # a planner's poll being written (handlers/polls.py)
+    event_draft: Event | None = None  # a planner's event being written (handlers/events.py)
 
     @property
     def id(self) -> int:
@@ -76,7 +78,8 @@ async def load_caller(
         Notice | None,
         int | None,
         Poll | None,
-    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice, asked, Poll)
+        Event | None,
+    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice, asked, Poll, Event)
     query = (
         columns.outerjoin(home, col(home.id) == col(Person.community_id))
         .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
@@ -88,6 +91,10 @@ async def load_caller(
         .outerjoin(  # at most one draft per author (uq_poll_draft_author)
             Poll,
             and_(col(Poll.author_id) == col(Person.id), col(Poll.status) == PollStatus.DRAFT),
+        )
+        .outerjoin(  # at most one draft per author (uq_event_draft_author)
+            Event,
+            and_(col(Event.author_id) == col(Person.id), col(Event.status) == EventStatus.DRAFT),
         )
         .where(Person.telegram_id == telegram_id)
     )
@@ -102,10 +109,10 @@ async def load_caller(
         return await load_caller(
             session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
         )
-    person, community, draft, pending, count, notice, asked_id, poll = row
+    person, community, draft, pending, count, notice, asked_id, poll, event = row
     note_contact(session, person=person, first_name=first_name)
     if pending is not None and pending.created_at <= now - PENDING_TTL:
         pending = None  # a forgotten question no longer takes the next message
     return CallerState(
-        person, False, community, draft, int(count or 0), pending, notice, asked_id, poll
+        person, False, community, draft, int(count or 0), pending, notice, asked_id, poll, event
     )

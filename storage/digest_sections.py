@@ -1,16 +1,18 @@
 """What later features add to a committee's digest (issues 13-14), as plain figures: the
-notices sent, the polls and the ballots closed in the period. `storage.digests.digest_params`
+notices sent, the polls and the ballots closed in the period, the upcoming volunteer events
+and the period's volunteer hours. `storage.digests.digest_params`
 puts them under `sections`; `handlers/digest_text.py` renders each in `SECTIONS` order."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.ballot_tally import closed_between
+from storage.event_reminders import digest_section as events_section
 from storage.notice_models import Notice, NoticeStatus
 from storage.poll_votes import closed_in_period
 
@@ -38,7 +40,12 @@ async def notices_sent(
 
 
 async def digest_sections(
-    session: AsyncSession, *, community_id: int, since: datetime, until: datetime
+    session: AsyncSession,
+    *,
+    community_id: int,
+    since: datetime,
+    until: datetime,
+    tz: tzinfo | None = None,
 ) -> dict[str, Any]:
     """Each section that has something to say for the period, by name."""
     found: dict[str, Any] = {}
@@ -51,4 +58,9 @@ async def digest_sections(
     ballots = await closed_between(session, community_id=community_id, start=since, end=until)
     if ballots:  # with their results
         found["ballots"] = {"ballots": [{"title": b.title, "items": items} for b, items in ballots]}
+    events = await events_section(  # issue 15: upcoming events and the period's hours
+        session, community_id=community_id, since=since, until=until, tz=tz or UTC
+    )
+    if events is not None:
+        found["events"] = events
     return found

@@ -213,7 +213,7 @@ async def digest_params(
         # Later features' figures, one key each (storage/digest_sections.py: notices sent,
         # polls closed); handlers/digest_text.py renders every key it knows, in SECTIONS order.
         "sections": await digest_sections(
-            session, community_id=community_id, since=start, until=end
+            session, community_id=community_id, since=start, until=end, tz=tz
         ),
     }
 

@@ -383,3 +383,7 @@ from storage.poll_models import PollVote as PollVote  # noqa: E402
 from storage.ballot_models import Ballot as Ballot  # noqa: E402
 from storage.ballot_models import BallotItem as BallotItem  # noqa: E402
 from storage.ballot_models import BallotScore as BallotScore  # noqa: E402
+
+# Volunteer events' tables (issue 15), likewise.
+from storage.event_models import Event as Event  # noqa: E402
+from storage.event_models import EventSignup as EventSignup  # noqa: E402

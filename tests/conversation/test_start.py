@@ -41,7 +41,8 @@ async def test_onboarding_then_menu_shows_only_existing_features(
 ) -> None:
     await onboard(resident)
     menu = resident.messages[-1]
-    assert menu.keyboard() == ["📷 反映问题", "📋 我的报告", "🌐 语言", "🏘 社区", "❓ 帮助"]
+    expected = ["📷 反映问题", "📋 我的报告", "🙋 活动", "🌐 语言", "🏘 社区", "❓ 帮助"]
+    assert menu.keyboard() == expected
     async with bot.session() as session:
         person = (await session.exec(select(PersonRow))).one()
     assert person.locale == "zh"

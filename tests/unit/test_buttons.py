@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from handlers import buttons as b
+from handlers import buttons_events as ev
 from handlers.buttons_rating import Rate, Satisfy
 from handlers.buttons_report import DraftDiscard
 from storage.models import Category, Department, ReportStatus, ReportStep
@@ -33,6 +34,11 @@ EXAMPLES: list[b.Family] = [
     *[b.TriageDepartment(BIG, BIG, department) for department in Department],
     *[b.TriageDecline(BIG, BIG, reason) for reason in DeclineReason],
     b.TriageMerge(BIG, BIG, BIG),
+    ev.EventCommunity(BIG),
+    *[ev.EventDraftButton(BIG, BIG, move) for move in ev.DraftMove],
+    *[ev.EventSign(BIG, move) for move in ev.SignMove],
+    *[ev.EventPlan(BIG, move) for move in ev.PlanMove],
+    ev.EventAttend(BIG, BIG),
     *[b.TriageStage(BIG, BIG, ReportStatus.RESOLVED, note) for note in (True, False)],
 ]
 
@@ -66,6 +72,11 @@ def _families() -> list[type[b.Family]]:
         b.TriageDecline,
         b.TriageMerge,
         b.TriageStage,
+        ev.EventCommunity,
+        ev.EventDraftButton,
+        ev.EventSign,
+        ev.EventPlan,
+        ev.EventAttend,
     ]
 
 

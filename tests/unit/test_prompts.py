@@ -80,6 +80,7 @@ def test_every_message_renders_with_its_parameters(locale: str) -> None:
     lists |= {"options": ["A", "B"], "lines": ["A: 1"]}  # polls' preview and /polls
     lists |= {"items": ["a"], "lines": ["b"], "names": ["c"]}  # ballots'
     lists |= {"ballots": [{"title": "t", "items": [{"rank": 1, "label": "R-1"}]}]}
+    lists |= {"upcoming": [{"title": "t", "when": "w", "taken": 1, "capacity": 2}]}  # events'
     for key, params in prompts.catalogue(locale).items():
         text = prompts.render(key, locale, **{p: lists.get(p, 1) for p in params})
         assert text.strip(), key

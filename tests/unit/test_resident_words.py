@@ -4,7 +4,7 @@ phone), speaks to them as 您 (never 你), and uses no jargon (`JARGON`).
 
 Which prompts are resident-facing is decided by the module (the file a key lives in):
 
-- all of `start`, `report`, `myreports`, `rating`, `settings`, `common`, `buttons`,
+- all of `start`, `report`, `myreports`, `rating`, `settings`, `common`, `buttons`, `events`,
   `category`, `status`, and `commands` (the command menu, which lists residents' commands);
 - `notify`: the kinds residents receive, `status` and `rate` (`reopened`, `info_received`
   and `overdue` go to planners);
@@ -48,7 +48,7 @@ MAX_LINE_CHARS = 40
 
 WHOLE_MODULES = frozenset(
     {"start", "report", "myreports", "rating", "settings", "common", "buttons"}
-    | {"category", "status", "commands"}
+    | {"category", "status", "commands", "events"}
 )
 SOME_KEYS = frozenset({"notify.status", "notify.rate", "notices.notice"}) | {
     f"triage.reason_{reason.value}" for reason in DeclineReason
@@ -59,6 +59,8 @@ DATA = {
     "report.review": "the resident's own report, one fact a line, to check before sending",
     "myreports.detail": "one of the resident's reports, one fact a line",
     "notices.notice": "the planner's notice as written: its body is their words, not ours",
+    "events.upcoming": "the community's upcoming events, one a line, each with its button",
+    "events.mine": "the resident's own events, one a line, and their hours",
 }
 
 #: words an older resident should not have to know; say what to do in everyday words
@@ -92,6 +94,10 @@ JARGON = (
 #: a sample value for every parameter a resident-facing macro takes; every optional part on
 SAMPLE: dict[str, Any] = {
     "address": "幸福路 12 号",
+    "again": True,
+    "attended": True,
+    "capacity": 20,
+    "items": ["3 号楼后墙墙绘 · 2026-12-05 09:00 · 5/20 人", "花园除草 · 2026-12-12 09:00"],
     "answer": "😊 满意",
     "before_after": True,
     "body": "周六上午在 3 号楼后面清理杂物，欢迎邻居们一起来。",
@@ -115,21 +121,25 @@ SAMPLE: dict[str, Any] = {
     "max": 5,
     "name": "王阿姨",
     "note": "已经清理干净，还装了一盏新灯。",
+    "notes": "手套和旧衣服",
     "notices": True,
     "outside_area": True,
     "page": 1,
     "pages": 2,
     "photos": 2,
+    "position": 2,
     "place": "幸福小区 3 号楼附近，约 30 米",
     "reason": "这里是私人的地方，需要业主自己处理。",
     "ref": "R-000123",
     "refs": ["R-000101", "R-000102"],
     "status": "已受理",
     "step": "where",
+    "taken": 5,
     "title": "周六清理 3 号楼后通道",
     "total": 12,
     "voice": True,
     "when": "05-01 09:30",
+    "which": "24h",
 }
 
 _QUESTIONS = (
