@@ -297,6 +297,8 @@ async def test_help_for_planners_lists_their_commands(
     await planner.expect_message(containing="How it works")
     extra = await planner.expect_message(containing="For planners")
     assert "/reports overdue" in extra.text
+    for command in ("/notice", "/poll", "/ballot", "/panel", "/event", "/events", "/link"):
+        assert command in extra.text, f"{command} is not in the planners' help"
     await onboard(alice, english=True)
     await alice.send("/help")
     await alice.expect_message(containing="How it works")
