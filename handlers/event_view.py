@@ -57,10 +57,19 @@ def preview(
         capacity=event.capacity,
         notes=event.notes,
         report=format_ref(event.report_id) if event.report_id else "",
+        ballot=_ballot_line(locale, found),
         residents=residents,
         chats=chats,
     )
     return text, draft_buttons(locale, event, publish=True)
+
+
+def _ballot_line(locale: str, found: EventFacts) -> str:
+    """The ballot item the event carries out, as planners read it ("" when none)."""
+    if found.ballot_item is None:
+        return ""
+    rank, title, label = found.ballot_item
+    return plain(locale, "event_plan.ballot_item", rank=rank, title=title, label=label)
 
 
 def draft_buttons(locale: str, event: Event, *, publish: bool) -> InlineKeyboardMarkup:

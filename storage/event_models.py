@@ -74,6 +74,8 @@ class Event(SQLModel, table=True):
     capacity: int = 0
     notes: str = Field(default="", max_length=500)  # what to bring
     report_id: int | None = Field(default=None, foreign_key="report.id")
+    #: an item of a closed priority ballot the event carries out ("rank 2" typed)
+    ballot_item_id: int | None = Field(default=None, foreign_key="ballot_item.id")
     created_at: datetime = _ts()
     published_at: datetime | None = _ts(nullable=True)
 

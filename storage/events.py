@@ -25,6 +25,7 @@ from typing import Any
 from sqlmodel import col, exists, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.event_links import ballot_item_line, ballot_rank, ranked_item
 from storage.event_models import Event, EventStatus, EventStep
 from storage.groups import committee_chats
 from storage.landmarks import landmark_named
@@ -170,6 +171,10 @@ async def write_step(
         event.step = EventStep.CAPACITY
     elif step == EventStep.CAPACITY:
         event.capacity, event.step = parse_capacity(text), EventStep.COMPOSE
+    elif (rank := ballot_rank(text)) is not None:
+        event.ballot_item_id = await ranked_item(session, event=event, rank=rank)
+        if event.ballot_item_id is None:
+            raise EventError("no_ballot_item")
     elif text.strip().upper().startswith("R") and (report_id := parse_ref(text)) is not None:
         report = await session.get(Report, report_id)
         if report is None or report.community_id != event.community_id:
@@ -221,13 +226,14 @@ class EventFacts:
     event: Event
     community: Community
     landmark: Landmark | None
+    ballot_item: tuple[int, str, str] | None = None  # (rank, ballot title, its words)
 
 
 async def facts(session: AsyncSession, *, event: Event) -> EventFacts:
     community = await session.get(Community, event.community_id)
     assert community is not None
     landmark = await session.get(Landmark, event.landmark_id) if event.landmark_id else None
-    return EventFacts(event, community, landmark)
+    return EventFacts(event, community, landmark, await ballot_item_line(session, event=event))
 
 
 def event_params(found: EventFacts, *, tz: tzinfo) -> dict[str, Any]:

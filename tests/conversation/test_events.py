@@ -132,3 +132,49 @@ async def test_an_event_fills_up_and_a_cancellation_promotes_the_waitlist(
     await neighbour.expect_callback_answer(containing="活动已经开始了")
     await neighbour.tap("🙋 活动")
     await neighbour.expect_message(containing="最近没有活动")
+
+
+async def test_an_event_carries_out_an_item_of_the_latest_closed_ballot(
+    bot: Bot, planner: Person
+) -> None:
+    """ "rank 2" while the event is drawn up links the item the residents ranked second in
+    the community's latest closed ballot; a rank no closed ballot has is refused."""
+    from storage.ballot_models import Ballot, BallotItem, BallotStatus
+    from storage.event_models import Event
+    from storage.models import Community
+    from storage.models import Person as PersonRow
+    from tests.factories import NOW
+
+    async with bot.session() as session:
+        xinhua = (
+            await session.exec(select(Community).where(Community.slug == "xinhua-road"))
+        ).one()
+        li = (await session.exec(select(PersonRow).where(PersonRow.telegram_id == 3001))).one()
+        assert xinhua.id is not None
+        assert li.id is not None
+        ballot = Ballot(
+            community_id=xinhua.id,
+            author_id=li.id,
+            title="2027 第一批",
+            status=BallotStatus.CLOSED,
+            created_at=NOW,
+            closed_at=NOW,
+        )
+        session.add(ballot)
+        await session.flush()
+        assert ballot.id is not None
+        for position, (text, rank) in enumerate((("修长椅", 2), ("墙绘", 1)), start=1):
+            session.add(BallotItem(ballot_id=ballot.id, position=position, text=text, rank=rank))
+
+    await planner.send(ONE_LINE.format(capacity=20))
+    await planner.expect_message(containing="3 号楼后墙墙绘")
+    await planner.send("rank 7")
+    await planner.expect_message(containing="Ballot: no closed ballot")
+    await planner.send("rank 2")
+    preview = await planner.expect_message(containing="3 号楼后墙墙绘")
+    assert "Ballot: rank 2 of “2027 第一批”: 修长椅" in preview.text
+    async with bot.session() as session:
+        event = (await session.exec(select(Event))).one()
+        item = await session.get(BallotItem, event.ballot_item_id)
+    assert item is not None
+    assert item.text == "修长椅"

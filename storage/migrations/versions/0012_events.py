@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("notes", sa.String(length=500), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=True),
+        sa.Column("ballot_item_id", sa.Integer(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("published_at", storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -53,6 +54,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["report_id"], ["report.id"], name=op.f("fk_event_report_id_report")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ballot_item_id"],
+            ["ballot_item.id"],
+            name=op.f("fk_event_ballot_item_id_ballot_item"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
     )
