@@ -7,7 +7,7 @@ stand now and the button that undoes it.
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers.buttons import on, pressed
@@ -49,8 +49,22 @@ async def sign_button(update: Update, context: CustomContext) -> None:
     except EventError as exc:
         await query.answer(plain(caller.locale, "events.refused", code=exc.code), show_alert=True)
         return
-    await query.answer()
     context.services.wake_outbox()  # a cancellation may have promoted someone
+    if message_of(update).chat.type != Chat.PRIVATE:  # a committee chat's invitation
+        status = seen.status.value if seen.status else "none"
+        words = plain(
+            caller.locale,
+            "events.group_answer",
+            status=status,
+            title=seen.event.title,
+            taken=seen.taken,
+            capacity=seen.event.capacity,
+            position=seen.waitlist_place,
+            again=seen.again,
+        )
+        await query.answer(words[:200], show_alert=True)
+        return
+    await query.answer()
     text, markup = standing_message(caller.locale, seen, found, tz=tz, again=seen.again)
     await context.bot.send_message(message_of(update).chat_id, text, reply_markup=markup)
 

@@ -101,9 +101,10 @@ def invitation(locale: str, params: dict[str, Any]) -> tuple[str, InlineKeyboard
         "place": params["place_zh"] if locale == "zh" else params["place_en"],
         "notes": params["notes"],
     }
-    if params.get("group"):
-        return t(locale, "event_plan.invite_group", **words), None
-    return t(locale, "events.invite", **words), _sign_button(locale, int(params["event_id"]))
+    sign = _sign_button(locale, int(params["event_id"]))
+    if params.get("group"):  # a member signs up from the chat; the answer is a pop-up
+        return t(locale, "event_plan.invite_group", **words), sign
+    return t(locale, "events.invite", **words), sign
 
 
 def reminder(locale: str, params: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:

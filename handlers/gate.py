@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from handlers.buttons import pressed
 from handlers.buttons_department import DepartmentButton, photo_request
+from handlers.buttons_events import EventSign
 from handlers.common import answer_expired, guess_locale, plain, t
 from handlers.context import CustomContext
 from handlers.groups import GROUP_COMMANDS
@@ -59,6 +60,8 @@ async def private_chats_only(update: Update, context: CustomContext) -> None:
     if update.callback_query is not None:
         if DepartmentButton.pattern.match(pressed(update)):
             return  # a department card's button (handlers/department.py checks the chat)
+        if EventSign.pattern.match(pressed(update)):
+            return  # an event invitation's Sign up, in a committee chat (the presser signs up)
         await answer_expired(update, guess_locale(update, context))
     elif message is not None and message.text and message.text.startswith("/"):
         name, _, bot = message.text.split(maxsplit=1)[0][1:].partition("@")

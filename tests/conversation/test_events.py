@@ -36,9 +36,18 @@ async def test_an_event_in_one_line_goes_to_residents_and_committee_chats(
     assert invite.buttons() == ["🙋 报名"]
     shared = await group.expect_message(containing="3 号楼后墙墙绘")
     assert "🙋 活动" in shared.text, "the chat is told where to sign up"
+    assert shared.buttons() == ["🙋 报名"], "members sign up from the chat too"
     await resident.tap("🙋 报名")
     signed = await resident.expect_message(containing="✅ 您已报名")
     assert "已报名 1/20 人" in signed.text
+    neighbour = sandbox.person(user_id=1005, first_name="老周", language_code="zh-hans")
+    await group.member(neighbour).tap("🙋 报名", message=shared)
+    answer = await group.expect_callback_answer(containing="您已报名")
+    assert "2/20 人" in (answer.text or "")
+    await group.expect_no_message()  # the answer is the presser's pop-up, not a group message
+    await group.member(resident).tap("🙋 报名", message=shared)
+    again = await group.expect_callback_answer(containing="您已经报过名了")
+    assert "2/20 人" in (again.text or "")
     await planner.expect_no_message()
 
 
