@@ -64,8 +64,8 @@ async def walkthrough(
     """A resident starts and reports a corner in six steps (/start, a photo, the location,
     the category, the words, confirm; the place told back by its landmark), lists their
     reports; a planner triages and resolves it. Then, in public (bot/demo_public.py): a
-    notice, a naming poll and a ballot; last, the committee chat's digest covering them (the
-    chart is saved to `chart_to`)."""
+    notice, a naming poll, a ballot and a volunteer event she signs up to; last, the
+    committee chat's digest covering them (the chart is saved to `chart_to`)."""
     wang = sandbox.person(user_id=1001, first_name="王阿姨", language_code="zh-hans")
     await wang.send("/start")
     await wang.expect_message(containing="我会用中文和您交流")

@@ -1,9 +1,10 @@
-"""The demo's second half: answering and deciding in public (issues 13 and 14).
+"""The demo's second half: answering, deciding and joining in, in public (issues 13 to 15).
 
 The planner links the residents' council's group chat, sends a notice with a photo, opens a
 naming poll and a short priority ballot; the poll and the ballot close and their results
-reach the resident and the council; the council's digest comes last and covers all three
-(its chart is saved beside the transcript). Jobs that would run at their time (the notice's
+reach the resident and the council; then a volunteer event, to which the resident signs up
+with one tap; the council's digest comes last and covers all four (its chart is saved beside
+the transcript). Jobs that would run at their time (the notice's
 status message, closing the poll and the ballot) are run directly, as the tests do, after
 the demo's clock is moved on where the rows say "not yet".
 """
@@ -32,6 +33,9 @@ COUNCIL_CHAT_ID = -1001001
 NOTICE = "/notice xinhua-road | 楼后通道清理完毕 | 3 号楼后通道已清理，新装了路灯。谢谢大家配合！"
 POLL = "/poll xinhua-road | 小花园叫什么名字？ | 桂花角 | 邻里院 | 向阳坊"
 BALLOT = "/ballot xinhua-road | 2027 年第一批微更新项目 | 3 号楼后加装座椅 | 小花园铺设步道"
+EVENT_TITLE = "3 号楼后墙墙绘"
+EVENT = "/event xinhua-road | " + EVENT_TITLE + " | {start} | 3h | 3 号楼后墙 | 20"
+EVENT_DAYS_AHEAD = 3  # the event starts at 09:00 local time, this many days after the clock
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -59,7 +63,8 @@ async def in_public(
     *,
     chart_to: Path | None,
 ) -> None:
-    """The council's chat linked, then a notice, a poll and a ballot; the digest last."""
+    """The council's chat linked, then a notice, a poll, a ballot and an event; the digest
+    last."""
     li = sandbox.person(user_id=2001, first_name="Planner Li", language_code="en")
     council = sandbox.group(chat_id=COUNCIL_CHAT_ID, title="新华路社区居民议事会")
     await council.member(li).send("/link committee xinhua-road")
@@ -67,6 +72,7 @@ async def in_public(
     await notice(application, li, resident, council)
     await naming_poll(sandbox, application, li, resident, council)
     await ballot(application, clock, li, resident, council)
+    await volunteer_event(application, clock, li, resident, council)
     await committee_digest(sandbox, li, council, chart_to=chart_to)
 
 
@@ -142,16 +148,39 @@ async def ballot(
         await chat.expect_message(containing="第 1 位：小花园铺设步道")
 
 
+async def volunteer_event(
+    application: AnyApplication, clock: DemoClock, li: Person, resident: Person, council: Group
+) -> None:
+    """An event in one line, a few days ahead; its preview, Publish; the invitation reaches
+    the resident and the council; she signs up with one tap and sees it in /myevents."""
+    tz = application.bot_data.services.config.timezone
+    day = clock().astimezone(tz) + timedelta(days=EVENT_DAYS_AHEAD)
+    start = day.replace(hour=9, minute=0).strftime("%Y-%m-%d %H:%M")
+    await li.send(EVENT.format(start=start))
+    await li.expect_message(containing="Publishing invites 1 residents and 1 committee chats")
+    await li.tap("✅ Publish")
+    await li.expect_message(containing="is published: 2 invited")
+    invitation = await resident.expect_message(containing=f"{start} · 3 号楼后墙")
+    if invitation.buttons() != ["🙋 报名"]:
+        raise AssertionError(f"the invitation's buttons are {invitation.buttons()}")
+    await council.expect_message(containing=EVENT_TITLE)
+    await resident.tap("🙋 报名", message=invitation)
+    await resident.expect_message(containing="已报名 1/20 人")
+    await resident.send("/myevents")
+    await resident.expect_message(containing=f"{EVENT_TITLE} · {start} · 已报名")
+
+
 async def committee_digest(
     sandbox: Sandbox, li: Person, council: Group, *, chart_to: Path | None
 ) -> None:
-    """A weekly digest scheduled, and one now: its text (the notice, the poll and the ballot
-    among its sections), then its chart."""
+    """A weekly digest scheduled, and one now: its text (the notice, the poll, the ballot and
+    the upcoming event with its sign-ups among its sections), then its chart."""
     await council.member(li).send("/digest_schedule weekly mon 09:00")
     await council.expect_message(containing="每周一 09:00")
     await council.member(li).send("/digest")
     digest = await council.expect_message(containing="简报")
-    for section in ("楼后通道清理完毕", "小花园叫什么名字？", "2027 年第一批微更新项目"):
+    sections = ("楼后通道清理完毕", "小花园叫什么名字？", "2027 年第一批微更新项目")
+    for section in (*sections, f"{EVENT_TITLE} · ", " · 已报名 1/20"):
         if section not in digest.text:
             raise AssertionError(f"the digest does not mention {section}")
     chart = await council.expect_message()

@@ -22,16 +22,25 @@ async def test_the_demo_walks_through_and_the_sandbox_rejects_nothing(
     out = capsys.readouterr().out
     assert "walkthrough complete, the sandbox rejected no request" in out
     # in public: a notice with a photo and its final count, a poll's result with its chart,
-    # a ballot's ranking; the council's digest comes after them all and names each
+    # a ballot's ranking, a volunteer event she signs up to with one tap; the council's
+    # digest comes after them all and names each, the event with its sign-ups
     in_order = [
         "bot -> 王阿姨: [photo] 📢 楼后通道清理完毕",
         "Sent: 2 / 2 delivered",
         "bot -> 王阿姨: [photo] 📊 投票结果",
         "第 1 位：小花园铺设步道 · 9.00 分，1 人",
+        "Planner Li: /event xinhua-road | 3 号楼后墙墙绘 | ",
+        "bot -> 王阿姨: 🙋 3 号楼后墙墙绘（约 3 小时）",
+        "王阿姨 taps [🙋 报名]",
+        "bot -> 王阿姨: ✅ 您已报名：3 号楼后墙墙绘",
+        "已报名 1/20 人。",
+        "王阿姨: /myevents",
         "Planner Li @ 新华路社区居民议事会: /digest\n",
         "📢 发出公示：1 条",
         "小花园叫什么名字？（1 人投票）：桂花角 0，邻里院 1，向阳坊 0",
         "2027 年第一批微更新项目：第 1 位 小花园铺设步道；第 2 位 3 号楼后加装座椅",
+        "🙋 即将举行的志愿活动：\n3 号楼后墙墙绘 · ",
+        " · 已报名 1/20\n",
         "bot -> 新华路社区居民议事会: [photo] 📈",
     ]
     positions = [out.find(line) for line in in_order]
