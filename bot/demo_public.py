@@ -157,7 +157,7 @@ async def volunteer_event(
     day = clock().astimezone(tz) + timedelta(days=EVENT_DAYS_AHEAD)
     start = day.replace(hour=9, minute=0).strftime("%Y-%m-%d %H:%M")
     await li.send(EVENT.format(start=start))
-    await li.expect_message(containing="Publishing invites 1 residents and 1 committee chats")
+    await li.expect_message(containing="Publishing invites 1 resident and 1 committee chat.")
     await li.tap("✅ Publish")
     await li.expect_message(containing="is published: 2 invited")
     invitation = await resident.expect_message(containing=f"{start} · 3 号楼后墙")

@@ -18,7 +18,8 @@ async def publish_one_line(planner: Person, *, capacity: int = 20, residents: in
     preview = await planner.expect_message(containing="3 号楼后墙墙绘")
     assert "When: 2026-12-05 09:00, about 3 h" in preview.text
     assert f"Places: {capacity}" in preview.text
-    assert f"invites {residents} residents" in preview.text
+    plural = "" if residents == 1 else "s"
+    assert f"invites {residents} resident{plural} and" in preview.text
     await planner.tap("✅ Publish")
     await planner.expect_message(containing="is published")
 
