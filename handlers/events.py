@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CommandHandler,
     MessageHandler,
@@ -24,10 +23,11 @@ from telegram.ext import (
 
 from handlers.buttons import on, pressed
 from handlers.buttons_events import DraftMove, EventCommunity, EventDraftButton
-from handlers.common import inline, load_caller, message_of, plain, t
+from handlers.common import inline, message_of, plain, t
 from handlers.context import CustomContext
 from handlers.event_view import draft_buttons, preview
-from handlers.roles import Actor, load_actor, planner_only
+from handlers.planner_drafts import draft_input
+from handlers.roles import Actor, planner_only
 from storage.communities import community_name, get_community
 from storage.event_models import Event, EventStep
 from storage.events import (
@@ -134,21 +134,6 @@ async def _ask_title(context: CustomContext, chat_id: int, actor: Actor, communi
     )
 
 
-async def on_event_input(update: Update, context: CustomContext) -> None:
-    """Before the resident conversation: a planner's message while they write an event is
-    taken here (and stops there); anyone else's goes on."""
-    if update.effective_message is None or update.effective_user is None:
-        return
-    event = (await load_caller(update, context)).state.event_draft  # the update's one read
-    if event is None:
-        return
-    _caller, actor = await load_actor(update, context)
-    if actor is None:  # no longer a planner: the draft no longer takes their messages
-        return
-    await _take(update, context, actor, event)
-    raise ApplicationHandlerStop
-
-
 async def _take(update: Update, context: CustomContext, actor: Actor, event: Event) -> None:
     message, locale = message_of(update), actor.locale
     text = (message.text or "").strip()
@@ -223,6 +208,10 @@ async def draft_button(update: Update, context: CustomContext, actor: Actor) -> 
         message_of(update).chat_id,
         t(actor.locale, "event_plan.published", title=event.title, invited=invited),
     )
+
+
+#: a planner's message while their draft is open (handlers/planner_drafts.py)
+on_event_input = draft_input(lambda state: state.event_draft, _take)
 
 
 def build_input_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CommandHandler,
     MessageHandler,
@@ -22,7 +21,7 @@ from telegram.ext import (
 
 from handlers.buttons import on, pressed
 from handlers.buttons_notices import NoticeAction, NoticeButton, NoticeCommunity
-from handlers.common import community_rows, inline, load_caller, message_of, plain, t
+from handlers.common import community_rows, inline, message_of, plain, t
 from handlers.context import CustomContext
 from handlers.notice_preview import (
     build_preview_handlers,
@@ -31,8 +30,9 @@ from handlers.notice_preview import (
     send_preview_later,
 )
 from handlers.notice_view import check_fits
+from handlers.planner_drafts import draft_input
 from handlers.report_steps import download_photo
-from handlers.roles import Actor, load_actor, planner_only
+from handlers.roles import Actor, planner_only
 from storage.communities import community_name
 from storage.media import delete_file
 from storage.notice_delivery import preview
@@ -125,21 +125,6 @@ def _cancel(locale: str, notice: Notice) -> InlineKeyboardMarkup:
     return inline([[(plain(locale, "notices.cancel_button"), data)]])
 
 
-async def on_notice_input(update: Update, context: CustomContext) -> None:
-    """Before the resident conversation: a planner's message while they write a notice is
-    taken here (and stops there); anyone else's goes on."""
-    if update.effective_message is None or update.effective_user is None:
-        return
-    notice = (await load_caller(update, context)).state.notice_draft  # the update's one read
-    if notice is None:
-        return
-    _caller, actor = await load_actor(update, context)
-    if actor is None:  # no longer a planner: the draft no longer takes their messages
-        return
-    await _take(update, context, actor, notice)
-    raise ApplicationHandlerStop
-
-
 async def _take(update: Update, context: CustomContext, actor: Actor, notice: Notice) -> None:
     message, locale = message_of(update), actor.locale
     if message.photo:
@@ -204,6 +189,10 @@ async def _take_photo(
         await send_preview(context, message.chat_id, actor.locale, shown)
     else:  # an album: one preview once its last photo is in
         send_preview_later(context, message, actor.person.telegram_id, actor.locale)
+
+
+#: a planner's message while their draft is open (handlers/planner_drafts.py)
+on_notice_input = draft_input(lambda state: state.notice_draft, _take)
 
 
 def build_input_handlers() -> list[BaseHandler[Update, CustomContext, None]]:

@@ -18,7 +18,6 @@ import re
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CommandHandler,
     MessageHandler,
@@ -28,10 +27,11 @@ from telegram.ext import (
 from handlers.albums import album_job, answer_album_once
 from handlers.buttons import on, pressed
 from handlers.buttons_polls import PollAction, PollButton, PollCommunity
-from handlers.common import community_rows, inline, load_caller, message_of, plain, t
+from handlers.common import community_rows, inline, message_of, plain, t
 from handlers.context import CustomContext
+from handlers.planner_drafts import draft_input
 from handlers.poll_view import refusal
-from handlers.roles import Actor, load_actor, planner_only
+from handlers.roles import Actor, planner_only
 from storage.callers import load_caller as read_caller
 from storage.communities import community_name, get_community
 from storage.poll_delivery import Preview, preview, send_poll
@@ -193,21 +193,6 @@ def _preview(locale: str, shown: Preview) -> tuple[str, InlineKeyboardMarkup]:
     return text, inline(rows)
 
 
-async def on_poll_input(update: Update, context: CustomContext) -> None:
-    """Before the resident conversation: a planner's message while they write a poll is
-    taken here (and stops there); anyone else's goes on."""
-    if update.effective_message is None or update.effective_user is None:
-        return
-    poll = (await load_caller(update, context)).state.poll_draft  # the update's one read
-    if poll is None:
-        return
-    _caller, actor = await load_actor(update, context)
-    if actor is None:
-        return
-    await _take(update, context, actor, poll)
-    raise ApplicationHandlerStop
-
-
 async def _take(update: Update, context: CustomContext, actor: Actor, poll: Poll) -> None:
     message, locale = message_of(update), actor.locale
     try:
@@ -302,6 +287,10 @@ async def on_poll_button(update: Update, context: CustomContext, actor: Actor) -
         await query.edit_message_text(shown[0], reply_markup=shown[1])
     else:
         await query.edit_message_text(text)
+
+
+#: a planner's message while their draft is open (handlers/planner_drafts.py)
+on_poll_input = draft_input(lambda state: state.poll_draft, _take)
 
 
 def build_input_handlers() -> list[BaseHandler[Update, CustomContext, None]]:
