@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, JobQueue
 
-from handlers.context import Clock, CustomContext
+from handlers.context import Clock, CustomContext, replace_job
 from storage.ballot_models import Ballot, BallotStatus
 from storage.ballot_tally import close_ballot, open_ballots
 from storage.db import session_scope
@@ -56,13 +56,11 @@ class BallotJobs:
         assert self._job_queue is not None
         assert ballot.id is not None
         assert ballot.closes_at is not None
-        name = job_name(ballot.id)
-        for job in self._job_queue.get_jobs_by_name(name):
-            job.schedule_removal()
-        self._job_queue.run_once(
+        replace_job(
+            self._job_queue,
             self.on_due,
+            name=job_name(ballot.id),
             when=max(timedelta(0), ballot.closes_at - self._clock()),
-            name=name,
             data=ballot.id,
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, JobQueue
 
-from handlers.context import Clock, CustomContext
+from handlers.context import Clock, CustomContext, replace_job
 from storage.db import session_scope
 from storage.event_models import Event, EventStatus
 from storage.event_reminders import REMINDERS, due, events_to_remind, queue_reminders
@@ -57,13 +57,11 @@ class EventJobs:
         assert self._job_queue is not None
         assert event.id is not None
         for which in REMINDERS:
-            name = job_name(event.id, which)
-            for job in self._job_queue.get_jobs_by_name(name):
-                job.schedule_removal()
-            self._job_queue.run_once(
+            replace_job(
+                self._job_queue,
                 self.on_due,
+                name=job_name(event.id, which),
                 when=max(timedelta(0), due(event, which) - self._clock()),
-                name=name,
                 data=(event.id, which),
             )
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, JobQueue
 
-from handlers.context import Clock, CustomContext
+from handlers.context import Clock, CustomContext, replace_job
 from storage.db import session_scope
 from storage.poll_models import Poll
 from storage.poll_votes import copies_to_stop, finish, mark_stopped, open_polls, poll_by_id
@@ -61,10 +61,8 @@ class PollJobs:
         assert self._job_queue is not None
         assert poll.id is not None
         assert poll.closes_at is not None
-        for job in self._job_queue.get_jobs_by_name(job_name(poll.id)):
-            job.schedule_removal()
         when = delay if delay is not None else max(timedelta(0), poll.closes_at - self._clock())
-        self._job_queue.run_once(self.on_due, when=when, name=job_name(poll.id), data=poll.id)
+        replace_job(self._job_queue, self.on_due, name=job_name(poll.id), when=when, data=poll.id)
 
     async def on_due(self, context: CustomContext) -> None:
         job = context.job

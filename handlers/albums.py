@@ -5,15 +5,16 @@ pictures)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Message
 
-from handlers.context import CustomContext
+from handlers.context import CustomContext, replace_job
 
 #: What runs once the album has settled: the job's context, with `AlbumJob` as its data.
-Settled = Callable[[CustomContext], Awaitable[None]]
+Settled = Callable[[CustomContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,15 @@ def answer_album_once(
     settled: Settled,
 ) -> None:
     """Run `settled` once, after the last photo of the album `message` belongs to."""
-    job_queue = context.job_queue
-    assert job_queue is not None
-    name = f"{feature}-album:{message.chat_id}:{message.media_group_id}"
-    for job in job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    job_queue.run_once(
-        settled,  # type: ignore[arg-type]  # PTB types job callbacks loosely
+    assert context.job_queue is not None
+    replace_job(
+        context.job_queue,
+        settled,
+        name=f"{feature}-album:{message.chat_id}:{message.media_group_id}",
         when=context.config.album_settle_seconds,
-        name=name,
+        data=AlbumJob(message.chat_id, user_id, locale),
         chat_id=message.chat_id,
         user_id=user_id,
-        data=AlbumJob(message.chat_id, user_id, locale),
     )
 
 

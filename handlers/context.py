@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from storage.callers import CallerState
 from storage.db import session_scope
@@ -104,3 +104,27 @@ class CustomContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     def now(self) -> datetime:
         return self.bot_data.services.clock()
+
+
+def replace_job(
+    job_queue: JobQueue[Any],
+    callback: Callable[[CustomContext], Coroutine[Any, Any, None]],
+    *,
+    name: str,
+    when: float | timedelta,
+    data: object,
+    chat_id: int | None = None,
+    user_id: int | None = None,
+) -> None:
+    """The one job called `name`: any earlier job of that name is dropped first (a schedule
+    derived again from its row, an album's answer moved on by its next photo)."""
+    for job in job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    job_queue.run_once(
+        callback,
+        when=when,
+        name=name,
+        data=data,
+        chat_id=chat_id,
+        user_id=user_id,
+    )
