@@ -2,7 +2,7 @@
 machinery of the digest's chart (bot/chart.py: matplotlib on first use, Agg, a CJK font).
 
 Options are numbered as in the poll. On a machine without a CJK font, a label it cannot draw
-is its number alone (the caption and /polls carry the words), never empty boxes."""
+is its number alone (the caption and /polls carry the words) rather than empty boxes."""
 
 from __future__ import annotations
 

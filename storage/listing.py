@@ -1,5 +1,6 @@
 """The whole picture for planners: `/reports`, every report of their communities, filtered
-and paged, newest or oldest first. Always within the planner's `Scope`."""
+and paged, newest or oldest first, within the planner's `Scope` (tests/storage/test_listing.py:
+`test_each_filter_within_the_scope`, `test_a_community_by_slug_must_be_the_planners`)."""
 
 from __future__ import annotations
 
