@@ -18,18 +18,17 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.followers import follow, followers, tell_followers
 from storage.models import (
     FollowReason,
     Person,
     Report,
     ReportEvent,
-    ReportFollower,
     ReportStatus,
 )
 from storage.outbox import enqueue, enqueue_to_planners
 from storage.reports import AfterPhoto, add_after_photo
 from storage.rules import DeclineReason, Satisfaction, satisfied
-from storage.writes import insert_or_skip
 
 S = ReportStatus
 ALLOWED: dict[ReportStatus, frozenset[ReportStatus]] = {
@@ -92,26 +91,6 @@ def forward_steps(status: str) -> list[ReportStatus]:
     """The stages a planner can move a report on to (not back, not declined), in order."""
     back = STEP_BACK.get(ReportStatus(status))
     return [s for s in PLANNER_STEPS if s in allowed_next(status) and s is not back]
-
-
-async def followers(session: AsyncSession, *, report_id: int) -> list[Person]:
-    """Everyone told of the report's public steps, reporter first."""
-    query = (
-        select(Person)
-        .join(ReportFollower, col(ReportFollower.person_id) == col(Person.id))
-        .where(ReportFollower.report_id == report_id)
-        .order_by(col(ReportFollower.id))
-    )
-    return list((await session.exec(query)).all())
-
-
-async def follow(
-    session: AsyncSession, *, report_id: int, person_id: int, reason: FollowReason, now: datetime
-) -> bool:
-    """Add a follower; False when they already follow the report (also when another
-    transaction added them a moment ago: INSERT … ON CONFLICT DO NOTHING)."""
-    row = ReportFollower(report_id=report_id, person_id=person_id, reason=reason, created_at=now)
-    return await insert_or_skip(session, row, conflict=("report_id", "person_id")) is not None
 
 
 async def last_actor(session: AsyncSession, *, report_id: int) -> Person | None:
@@ -223,26 +202,9 @@ async def _notify_followers(
     photo: str | None,
     now: datetime,
 ) -> None:
-    assert report.id is not None
-    duplicate_of = None
-    if report.duplicate_of_id is not None and report.status == S.DUPLICATE:
-        duplicate_of = report.duplicate_of_id
-    for person in await followers(session, report_id=report.id):
-        await enqueue(
-            session,
-            person=person,
-            kind="status",
-            params={
-                "report_id": report.id,
-                "status": report.status,
-                "note": public_note,
-                "reason": reason,
-                "duplicate_of": duplicate_of,
-                "photo": photo,
-            },
-            now=now,
-            dedupe_key=f"status:{report.id}:{report.version}:{person.id}",
-        )
+    await tell_followers(
+        session, report=report, note=public_note, reason=reason, photo=photo, now=now
+    )
     if report.status == S.RESOLVED and report.reporter_id is not None:
         reporter = await session.get(Person, report.reporter_id)
         if reporter is not None:

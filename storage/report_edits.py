@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.followers import tell_followers
 from storage.inbox import clear_pending
 from storage.landmarks import landmark_named, nearest_landmark
-from storage.lifecycle import OPEN, TransitionError, followers, stale
+from storage.lifecycle import OPEN, TransitionError, stale
 from storage.models import Category, PendingInput, Report, ReportEvent, ReportNote, ReportStatus
-from storage.outbox import enqueue
 from storage.reports import AfterPhoto, add_after_photo
 from storage.rules import MAX_NOTE
 from storage.triage import Scope, in_scope
@@ -65,15 +65,7 @@ async def public_note(
             public_note=text,
         )
     )
-    for person in await followers(session, report_id=report.id):
-        await enqueue(
-            session,
-            person=person,
-            kind="status",
-            params={"report_id": report.id, "status": report.status, "note": text},
-            now=now,
-            dedupe_key=f"status:{report.id}:{report.version}:{person.id}",
-        )
+    await tell_followers(session, report=report, note=text, now=now)
     return report
 
 

@@ -33,9 +33,9 @@ from storage.drafts import (
     filed_from,
     submit_draft,
 )
+from storage.followers import follow
 from storage.inbox import clear_pending
 from storage.landmarks import landmark_named, nearest_landmark
-from storage.lifecycle import follow
 from storage.media import StoredPhoto
 from storage.models import Category, Community, FollowReason, Landmark, ReportDraft, ReportStep
 from storage.people import set_community

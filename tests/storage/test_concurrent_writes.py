@@ -19,8 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import storage.lifecycle
 from storage.db import session_scope
 from storage.drafts import start_draft
+from storage.followers import follow
 from storage.inbox import attach_answer, awaiting_answer
-from storage.lifecycle import TransitionError, follow, merge, transition
+from storage.lifecycle import TransitionError, merge, transition
 from storage.models import (
     FollowReason,
     OutboxMessage,

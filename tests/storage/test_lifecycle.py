@@ -10,12 +10,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from botapi_sandbox import make_photo
+from storage.followers import follow, followers
 from storage.lifecycle import (
     ALLOWED,
     TransitionError,
     auto_close,
-    follow,
-    followers,
     merge,
     rate,
     transition,

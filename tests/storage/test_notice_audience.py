@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.lifecycle import follow
+from storage.followers import follow
 from storage.models import FollowReason, OutboxMessage
 from storage.notice_delivery import (
     Audience,
