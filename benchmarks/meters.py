@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -56,7 +57,10 @@ class SqlMeter:
     - transactions: every transaction begun on a connection (a read-only unit of work too);
     - write_transactions: committed transactions that ran an INSERT, UPDATE or DELETE;
     - sessions: ORM sessions that used a connection at least once;
-    - checkouts: connections taken from the pool (on PostgreSQL each one is also a ping).
+    - checkouts: connections taken from the pool (on PostgreSQL each one is also a ping);
+    - compiled: statements SQLAlchemy had to compile because its compiled cache had no entry
+      (a statement built anew each time, with a new alias say, misses on every call; after
+      the warm-up a conversation should compile nothing), by kind in ``by_compiled``.
     """
 
     statements: int = 0
@@ -66,6 +70,8 @@ class SqlMeter:
     rollbacks: int = 0
     sessions: int = 0
     checkouts: int = 0
+    compiled: int = 0
+    by_compiled: Counter[str] = field(default_factory=Counter)
     by_statement: Counter[str] = field(default_factory=Counter)
     _seen_sessions: weakref.WeakSet[Session] = field(default_factory=weakref.WeakSet)
 
@@ -88,6 +94,8 @@ class SqlMeter:
             "rollbacks": self.rollbacks,
             "sessions": self.sessions,
             "checkouts": self.checkouts,
+            "compiled": self.compiled,
+            "by_compiled": dict(self.by_compiled),
             "by_statement": dict(self.by_statement),
         }
 
@@ -97,12 +105,15 @@ class SqlMeter:
         _cursor: Any,
         statement: str,
         _parameters: Any,
-        _context: Any,
+        context: Any,
         _executemany: bool,
     ) -> None:
         self.statements += 1
         kind = statement_kind(statement)
         self.by_statement[kind] += 1
+        if getattr(context, "cache_hit", None) is not CacheStats.CACHE_HIT:
+            self.compiled += 1
+            self.by_compiled[kind] += 1
         if kind.split(" ", 1)[0] in WRITE_VERBS:
             conn.info["bench_wrote"] = True
 

@@ -116,8 +116,12 @@ def api_costs(calls: Sequence[tuple[str, bool]], updates: int) -> JsonDict:
     which AIORateLimiter holds to Telegram's 30 per second."""
     by_method = Counter(method for method, _paced in calls if method != "getUpdates")
     paced = sum(1 for method, with_chat in calls if with_chat and method != "getUpdates")
+    polls = sum(1 for method, _paced in calls if method == "getUpdates")
     return {
         "bot_api_calls": dict(by_method.most_common()),
+        # how many updates each poll brought, on average: a poll costs a request and its
+        # answer's parsing whatever it brings, so a bot that polls more often pays more
+        "updates_per_poll": round(updates / polls, 2) if polls else None,
         "api_requests_per_update": _per(sum(by_method.values()), updates),
         "paced_requests_per_update": _per(paced, updates),
     }
@@ -141,17 +145,22 @@ def bot_costs(before: JsonDict, after: JsonDict, updates: int) -> JsonDict:
 
 def sql_costs(before: JsonDict, after: JsonDict, updates: int) -> JsonDict:
     counts = {
-        key: after[key] - before[key] for key in after if key != "by_statement" and key in before
+        key: after[key] - before[key]
+        for key in after
+        if not key.startswith("by_") and key in before
     }
-    kinds: Counter[str] = Counter(after["by_statement"])
-    kinds.subtract(before["by_statement"])
     return {
         "total": counts,
         "per_update": {key: _per(value, updates) for key, value in counts.items()},
-        "by_statement_per_update": {
-            kind: _per(n, updates, 3) for kind, n in kinds.most_common() if n
-        },
+        "by_statement_per_update": _by_kind(before, after, "by_statement", updates),
+        "by_compiled_per_update": _by_kind(before, after, "by_compiled", updates),
     }
+
+
+def _by_kind(before: JsonDict, after: JsonDict, key: str, updates: int) -> JsonDict:
+    kinds: Counter[str] = Counter(after.get(key, {}))
+    kinds.subtract(before.get(key, {}))
+    return {kind: _per(n, updates, 3) for kind, n in kinds.most_common() if n}
 
 
 def calls_since(sandbox: TimedSandbox, start: int) -> list[tuple[str, bool]]:
@@ -192,6 +201,7 @@ def step_row(
     if "sql" in costs:
         row.update(costs["sql"]["total"])
         row["by_statement"] = costs["sql"]["by_statement_per_update"]
+        row["by_compiled"] = costs["sql"]["by_compiled_per_update"]
     return row
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,11 +51,24 @@ class CallerState:
         return replace(self, draft=draft, draft_photos=photos)
 
 
-async def load_caller(
-    session: AsyncSession, *, telegram_id: int, first_name: str, locale: str, now: datetime
-) -> CallerState:
-    """The sender with their community, draft and open question; created (with `locale`)
-    on first contact, their first name kept up to date."""
+#: Person, their community, draft, open question, draft photo count, notice draft, the report a
+#: planner waits on, poll draft, event draft
+CallerQuery = Select[
+    Person,
+    Community | None,
+    ReportDraft | None,
+    PendingInput | None,
+    int,
+    Notice | None,
+    int | None,
+    Poll | None,
+    Event | None,
+]
+
+
+def _caller_query() -> CallerQuery:
+    """The one statement that reads a caller: built once (building it costs more than running
+    it), the sender's Telegram id a bound parameter."""
     home = aliased(Community)
     photos = (
         select(func.count())
@@ -69,18 +82,10 @@ async def load_caller(
         .scalar_subquery()
     )
     # sqlmodel's select() takes at most four entities; its Select class takes more.
-    columns: Select[
-        Person,
-        Community | None,
-        ReportDraft | None,
-        PendingInput | None,
-        int,
-        Notice | None,
-        int | None,
-        Poll | None,
-        Event | None,
-    ] = Select(Person, home, ReportDraft, PendingInput, photos, Notice, asked, Poll, Event)
-    query = (
+    columns: CallerQuery = Select(
+        Person, home, ReportDraft, PendingInput, photos, Notice, asked, Poll, Event
+    )
+    return (
         columns.outerjoin(home, col(home.id) == col(Person.community_id))
         .outerjoin(ReportDraft, col(ReportDraft.person_id) == col(Person.id))
         .outerjoin(PendingInput, col(PendingInput.person_id) == col(Person.id))
@@ -96,9 +101,19 @@ async def load_caller(
             Event,
             and_(col(Event.author_id) == col(Person.id), col(Event.status) == EventStatus.DRAFT),
         )
-        .where(Person.telegram_id == telegram_id)
+        .where(col(Person.telegram_id) == bindparam("telegram_id"))
     )
-    row = (await session.exec(query)).first()
+
+
+CALLER_QUERY = _caller_query()
+
+
+async def load_caller(
+    session: AsyncSession, *, telegram_id: int, first_name: str, locale: str, now: datetime
+) -> CallerState:
+    """The sender with their community, draft and open question; created (with `locale`)
+    on first contact, their first name kept up to date."""
+    row = (await session.exec(CALLER_QUERY, params={"telegram_id": telegram_id})).first()
     if row is None:
         person, created = await create_person(
             session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now

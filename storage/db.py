@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import sqlite_loop
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -32,14 +36,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """An async engine for `sqlite+aiosqlite://` or `postgresql+psycopg://` URLs."""
+    """An async engine for `sqlite+aiosqlite://` or `postgresql+psycopg://` URLs.
+
+    SQLite runs in the event loop's thread over one connection (storage/sqlite_loop.py says
+    why and what holds it); PostgreSQL through psycopg's own async connections.
+    """
     _prepare_sqlite_dir(url)
-    sqlite = make_url(url).get_backend_name() == "sqlite"
-    # A server connection can go stale (restarts, idle timeouts): ping it before use. A SQLite
-    # file cannot, and the ping costs ~40% of a one-query session (benchmarks/conversation.py).
-    engine = create_async_engine(url, pool_pre_ping=not sqlite)
-    if sqlite:
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # A server connection can go stale (restarts, idle timeouts): ping it before use.
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(
+        url,
+        async_creator=partial(sqlite_loop.connect, parsed.database or ":memory:"),
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=1,
+        max_overflow=0,
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 

@@ -17,7 +17,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import storage.lifecycle
-from storage.db import session_scope
+from storage.db import make_engine, session_scope
 from storage.drafts import start_draft
 from storage.followers import follow
 from storage.inbox import attach_answer, awaiting_answer
@@ -187,10 +187,13 @@ async def test_a_merge_into_a_root_that_moved_meanwhile_is_stale(
     assert report.id is not None
     assert target.id is not None
     read_root = storage.lifecycle.root_of
+    # another planner, in another process: an engine of its own (this process's SQLite
+    # engine has one connection, which the merge holds)
+    elsewhere = make_engine(engine.url.render_as_string(hide_password=False))
 
     async def root_then_declined_elsewhere(session: AsyncSession, *, report: Report) -> Report:
         root = await read_root(session, report=report)
-        async with session_scope(engine) as other:  # another planner, in another process
+        async with session_scope(elsewhere) as other:
             await transition(
                 other,
                 report_id=root.id or 0,
@@ -212,6 +215,7 @@ async def test_a_merge_into_a_root_that_moved_meanwhile_is_stale(
                 actor_id=None,
                 now=NOW,
             )
+    await elsewhere.dispose()
     assert refused.value.code == "stale"
     async with session_scope(engine) as session:
         unchanged = await session.get(Report, report.id)
