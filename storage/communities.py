@@ -135,6 +135,10 @@ async def pin_community(session: AsyncSession, *, lat: float, lon: float) -> Pin
     return Pin(*found)
 
 
+# built once (the place step asks it): see storage/drafts.py
+_WITH_CENTRE = select(Community).where(col(Community.lat).is_not(None))
+
+
 async def nearest_community(
     session: AsyncSession, *, lat: float, lon: float
 ) -> tuple[Community, float, bool] | None:
@@ -143,9 +147,8 @@ async def nearest_community(
     Inside means within the community's radius (or the default radius when it has none).
     None when no community has a centre point.
     """
-    query = select(Community).where(col(Community.lat).is_not(None))
     best: tuple[Community, float, bool] | None = None
-    for community in (await session.exec(query)).all():
+    for community in (await session.exec(_WITH_CENTRE)).all():
         dist = distance_m(lat, lon, community.lat or 0.0, community.lon or 0.0)
         if best is None or dist < best[1]:
             inside = dist <= (community.radius_m or DEFAULT_RADIUS_M)

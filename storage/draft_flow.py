@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, update
+from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.callers import CallerState
@@ -112,6 +112,15 @@ async def advance(
     return await go(session, caller, draft, {**values, "step": step, "editing": False}, now)
 
 
+# The draft's row, if it is still at the step the resident saw: a Core UPDATE on the table
+# (the ORM's bulk UPDATE would also look for the row among loaded objects), built once; the
+# columns to set are the keys of its parameters besides b_id and b_step.
+_DRAFTS = ReportDraft.__table__  # type: ignore[attr-defined]
+_GUARDED_UPDATE = update(_DRAFTS).where(
+    _DRAFTS.c.id == bindparam("b_id"), _DRAFTS.c.step == bindparam("b_step")
+)
+
+
 async def go(
     session: AsyncSession,
     caller: CallerState,
@@ -128,11 +137,8 @@ async def go(
         check_complete(
             photos=photos, lat=after["lat"], address=after["address"], category=after["category"]
         )
-    result = await session.exec(
-        update(ReportDraft)
-        .where(col(ReportDraft.id) == draft.id, col(ReportDraft.step) == draft.step)
-        .values(updated_at=now, **values)
-    )
+    params = {"b_id": draft.id, "b_step": draft.step, "updated_at": now, **values}
+    result = await session.exec(_GUARDED_UPDATE, params=params)
     if result.rowcount != 1:
         raise DraftError("expired")
     for name, value in values.items():

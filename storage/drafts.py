@@ -6,8 +6,9 @@ A restart loses nothing a resident sent, and any bot process can continue any dr
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import insert, literal
+from sqlalchemy import Insert, bindparam, insert, literal
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, func, select
@@ -79,16 +80,50 @@ async def create_draft(session: AsyncSession, *, person: Person, now: datetime) 
     return draft
 
 
-async def draft_photos(session: AsyncSession, *, draft_id: int) -> list[DraftPhoto]:
-    query = (
-        select(DraftPhoto).where(DraftPhoto.draft_id == draft_id).order_by(col(DraftPhoto.position))
+_PHOTOS = DraftPhoto.__table__  # type: ignore[attr-defined]
+_DRAFTS = ReportDraft.__table__  # type: ignore[attr-defined]
+
+# The statements of the report conversation's steps are built once, their values bound
+# parameters: building a statement and its cache key costs more than running it
+# (benchmarks/README.md, "Statements built once").
+_DRAFT_PHOTOS = (
+    select(DraftPhoto)
+    .where(col(DraftPhoto.draft_id) == bindparam("draft_id"))
+    .order_by(col(DraftPhoto.position))
+)
+_COUNT_DRAFT_PHOTOS = (
+    select(func.count())
+    .select_from(DraftPhoto)
+    .where(col(DraftPhoto.draft_id) == bindparam("draft_id"))
+)
+_COUNT_REPORTS_SINCE = (
+    select(func.count())
+    .select_from(Report)
+    .where(
+        col(Report.reporter_id) == bindparam("reporter_id"),
+        col(Report.created_at) >= bindparam("since"),
     )
-    return list((await session.exec(query)).all())
+)
+
+
+async def draft_photos(session: AsyncSession, *, draft_id: int) -> list[DraftPhoto]:
+    return list((await session.exec(_DRAFT_PHOTOS, params={"draft_id": draft_id})).all())
 
 
 async def count_draft_photos(session: AsyncSession, *, draft_id: int) -> int:
-    query = select(func.count()).select_from(DraftPhoto).where(DraftPhoto.draft_id == draft_id)
-    return (await session.exec(query)).one()
+    return (await session.exec(_COUNT_DRAFT_PHOTOS, params={"draft_id": draft_id})).one()
+
+
+@cache
+def _add_photo(dialect: str) -> Insert:
+    """The photo's row unless the draft has that file already; built once per dialect (the
+    columns are the keys of the parameters)."""
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (
+        insert(_PHOTOS)
+        .on_conflict_do_nothing(index_elements=["draft_id", "file_unique_id"])
+        .returning(_PHOTOS.c.id)
+    )
 
 
 async def add_photo(
@@ -126,13 +161,7 @@ async def add_photo(
         "height": stored.height,
     }
     dialect = (await session.connection()).dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    added = await session.exec(
-        insert(DraftPhoto)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["draft_id", "file_unique_id"])
-        .returning(col(DraftPhoto.id))
-    )
+    added = await session.exec(_add_photo(dialect), params=row)
     return photos + len(added.all())
 
 
@@ -156,12 +185,46 @@ async def discard_draft(session: AsyncSession, *, draft: ReportDraft) -> list[st
 
 
 async def count_reports_since(session: AsyncSession, *, reporter_id: int, since: datetime) -> int:
-    query = (
-        select(func.count())
-        .select_from(Report)
-        .where(Report.reporter_id == reporter_id, col(Report.created_at) >= since)
-    )
-    return (await session.exec(query)).one()
+    params = {"reporter_id": reporter_id, "since": since}
+    return (await session.exec(_COUNT_REPORTS_SINCE, params=params)).one()
+
+
+# What filing a draft writes besides the report itself, built once (storage/drafts.py's
+# note above): its photos copied over, its first event, its reporter as a follower, and the
+# draft gone. Core statements on the tables: nothing here is needed as a loaded object.
+_COPIED = (
+    "position",
+    "telegram_file_id",
+    "file_kind",
+    "file_unique_id",
+    "path",
+    "phash",
+    "width",
+    "height",
+)
+_COPY_PHOTOS = insert(ReportPhoto.__table__).from_select(  # type: ignore[attr-defined]
+    ["report_id", "kind", *_COPIED],
+    select(
+        bindparam("report_id"),
+        literal("before"),
+        *[getattr(DraftPhoto, name) for name in _COPIED],
+    ).where(col(DraftPhoto.draft_id) == bindparam("draft_id")),
+)
+_FIRST_EVENT = insert(ReportEvent.__table__).values(  # type: ignore[attr-defined]
+    report_id=bindparam("report_id"),
+    actor_id=bindparam("actor_id"),
+    at=bindparam("at"),
+    from_status=None,
+    to_status=bindparam("to_status"),
+)
+_REPORTER_FOLLOWS = insert(ReportFollower.__table__).values(  # type: ignore[attr-defined]
+    report_id=bindparam("report_id"),
+    person_id=bindparam("person_id"),
+    reason=FollowReason.REPORTER,
+    created_at=bindparam("created_at"),
+)
+_DROP_DRAFT_PHOTOS = delete(_PHOTOS).where(_PHOTOS.c.draft_id == bindparam("draft_id"))
+_DROP_DRAFT = delete(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
 
 
 async def submit_draft(
@@ -201,45 +264,18 @@ async def submit_draft(
     session.add(report)
     await session.flush()
     assert report.id is not None
-    copied = [
-        "position",
-        "telegram_file_id",
-        "file_kind",
-        "file_unique_id",
-        "path",
-        "phash",
-        "width",
-        "height",
-    ]
+    ids = {"report_id": report.id, "draft_id": draft.id}
+    await session.exec(_COPY_PHOTOS, params=ids)
     await session.exec(
-        insert(ReportPhoto).from_select(
-            ["report_id", "kind", *copied],
-            select(
-                literal(report.id),
-                literal("before"),
-                *[getattr(DraftPhoto, name) for name in copied],
-            ).where(col(DraftPhoto.draft_id) == draft.id),
-        )
+        _FIRST_EVENT,
+        params={**ids, "actor_id": draft.person_id, "at": now, "to_status": ReportStatus.SUBMITTED},
     )
-    session.add(
-        ReportEvent(
-            report_id=report.id,
-            actor_id=draft.person_id,
-            at=now,
-            from_status=None,
-            to_status=ReportStatus.SUBMITTED,
-        )
+    await session.exec(
+        _REPORTER_FOLLOWS,
+        params={**ids, "person_id": draft.person_id, "created_at": now},
     )
-    session.add(
-        ReportFollower(
-            report_id=report.id,
-            person_id=draft.person_id,
-            reason=FollowReason.REPORTER,
-            created_at=now,
-        )
-    )
-    await session.exec(delete(DraftPhoto).where(col(DraftPhoto.draft_id) == draft.id))
-    await session.exec(delete(ReportDraft).where(col(ReportDraft.id) == draft.id))
+    await session.exec(_DROP_DRAFT_PHOTOS, params=ids)
+    await session.exec(_DROP_DRAFT, params=ids)
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,6 +85,15 @@ async def _photos(session: AsyncSession, *, report_ids: list[int]) -> list[Repor
     return list((await session.exec(query)).all())
 
 
+# built once (the review card asks it): see storage/drafts.py
+_OPEN_NEAR = select(Report).where(
+    col(Report.community_id) == bindparam("community_id"),
+    col(Report.category) == bindparam("category"),
+    col(Report.status).in_([s.value for s in OPEN]),
+    col(Report.lat).between(bindparam("south"), bindparam("north")),
+)
+
+
 async def open_reports_near(
     session: AsyncSession,
     *,
@@ -97,15 +107,15 @@ async def open_reports_near(
     one of them can follow it ("me too") instead of filing a new one."""
     if community_id is None or lat is None or lon is None or category is None:
         return []
-    query = select(Report).where(
-        Report.community_id == community_id,
-        Report.category == category,
-        col(Report.status).in_([s.value for s in OPEN]),
-        col(Report.lat).between(lat - LAT_WINDOW, lat + LAT_WINDOW),
-    )
+    params = {
+        "community_id": community_id,
+        "category": category,
+        "south": lat - LAT_WINDOW,
+        "north": lat + LAT_WINDOW,
+    }
     near = [
         (distance_m(lat, lon, r.lat, r.lon), r)
-        for r in (await session.exec(query)).all()
+        for r in (await session.exec(_OPEN_NEAR, params=params)).all()
         if r.lat is not None and r.lon is not None
     ]
     return [r for d, r in sorted(near, key=lambda pair: pair[0]) if d <= NEAR_M][:limit]

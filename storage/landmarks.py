@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
+from sqlalchemy import bindparam
 from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,29 +52,37 @@ class Near:
     distance_m: int
 
 
+# built once (the place step asks it): see storage/drafts.py
+_IN_BAND = select(Landmark).where(col(Landmark.lat).between(bindparam("south"), bindparam("north")))
+
+
 async def nearest_landmark(session: AsyncSession, *, lat: float, lon: float) -> Near | None:
     """The landmark closest to the pin, if one is within LANDMARK_RADIUS_M; the one
     definition of "near a landmark"."""
-    query = select(Landmark).where(col(Landmark.lat).between(lat - _LAT_WINDOW, lat + _LAT_WINDOW))
+    band = {"south": lat - _LAT_WINDOW, "north": lat + _LAT_WINDOW}
     best: Near | None = None
-    for landmark in (await session.exec(query)).all():
+    for landmark in (await session.exec(_IN_BAND, params=band)).all():
         dist = distance_m(lat, lon, landmark.lat, landmark.lon)
         if dist <= LANDMARK_RADIUS_M and (best is None or dist < best.distance_m):
             best = Near(landmark, round(dist))
     return best
 
 
+# built once (a step of the report conversation asks it): see storage/drafts.py
+_LANDMARK_CHOICES = (
+    select(Landmark)
+    .where(col(Landmark.community_id) == bindparam("community_id"))
+    .order_by(col(Landmark.id))
+    .limit(LANDMARK_CHOICES)
+)
+
+
 async def landmark_choices(session: AsyncSession, *, community_id: int | None) -> list[Landmark]:
     """The landmarks offered as buttons for a community (none without one)."""
     if community_id is None:
         return []
-    query = (
-        select(Landmark)
-        .where(col(Landmark.community_id) == community_id)
-        .order_by(col(Landmark.id))
-        .limit(LANDMARK_CHOICES)
-    )
-    return list((await session.exec(query)).all())
+    found = await session.exec(_LANDMARK_CHOICES, params={"community_id": community_id})
+    return list(found.all())
 
 
 async def landmark_named(

@@ -7,14 +7,24 @@ both see "absent"; `INSERT … ON CONFLICT DO NOTHING` lets the loser learn it l
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Row = TypeVar("Row", bound=SQLModel)
+
+
+@cache
+def _insert_or_skip(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
+    """The statement, built once per table: the columns to insert are the keys of the
+    parameters it is run with (building it anew cost more than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(*table.c)
 
 
 async def insert_or_skip(
@@ -27,16 +37,9 @@ async def insert_or_skip(
     Both dialects take the same `INSERT … ON CONFLICT (…) DO NOTHING RETURNING …`.
     """
     model = type(row)
-    table = model.__table__  # type: ignore[attr-defined]
     values: dict[str, Any] = row.model_dump(exclude={"id"})
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(*table.c)
-    )
-    stored = (await session.exec(statement)).mappings().first()
+    statement = _insert_or_skip(session.get_bind().dialect.name, model.__table__, conflict)  # type: ignore[attr-defined]
+    stored = (await session.exec(statement, params=values)).mappings().first()
     if stored is None:
         return None
     loaded = model.model_validate(dict(stored))
