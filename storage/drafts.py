@@ -85,7 +85,7 @@ _DRAFTS = ReportDraft.__table__  # type: ignore[attr-defined]
 
 # The statements of the report conversation's steps are built once, their values bound
 # parameters: building a statement and its cache key costs more than running it
-# (benchmarks/README.md, "Statements built once").
+# (benchmarks/README.md, "SQLite in the loop, statements built once").
 _DRAFT_PHOTOS = (
     select(DraftPhoto)
     .where(col(DraftPhoto.draft_id) == bindparam("draft_id"))

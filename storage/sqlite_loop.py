@@ -3,10 +3,11 @@
 aiosqlite runs every sqlite3 call on a thread of its own and hands the answer back to the
 event loop. Against a local file a statement takes microseconds, and the two thread hops
 around it cost far more: a unit of work with one query took 0.7 ms of CPU through the
-thread and 0.2 ms without it (benchmarks/README.md, "SQLite in the loop"). Here every call
-runs where it is awaited, so a unit of work runs from BEGIN to COMMIT without giving the
-loop away, as long as it awaits nothing but the database (handlers never hold a session
-across a Bot API request: tests/unit/test_layers.py checks it).
+thread and 0.2 ms without it (benchmarks/README.md, "SQLite in the loop, statements built
+once"). Here every call runs where it is awaited, so a unit of work runs from BEGIN to
+COMMIT without giving the loop away, as long as it awaits nothing but the database
+(handlers and jobs never hold a session across a Bot API request or a sleep:
+tests/unit/test_layers.py, ``test_a_unit_of_work_awaits_nothing_but_the_database``).
 
 What this changes, and what holds it:
 
