@@ -15,7 +15,9 @@ at once 1.3 ms against 0.26 ms: httpcore scans its pool on every request).
   `test_form_fields_arrive_form_encoded`); one with files is multipart/form-data: the
   parameters as fields, then each file with its name and MIME type; a file name is written
   as browsers and httpx write it (UTF-8, `"` and control characters percent-encoded)
-  (`test_a_multipart_upload_arrives_with_its_files_and_fields`);
+  (`test_a_multipart_upload_arrives_with_its_files_and_fields`); a file handle is read from
+  its start on every attempt (tests/unit/test_transport.py
+  `test_a_retried_upload_sends_its_file_handle_whole`);
 - PTB's timeouts: read 5 s, write 5 s (20 s for a request with files), connect 5 s, pool
   1 s, overridable per call, `None` for no limit
   (`test_do_request_passes_ptbs_timeouts_and_their_overrides`). aiohttp has other knobs, so
@@ -96,6 +98,8 @@ def _multipart(request_data: RequestData) -> aiohttp.FormData:
     for name, value in request_data.json_parameters.items():
         form.add_field(_form_data_name(name), value)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():
+        if not isinstance(content, bytes) and content.seekable():
+            content.seek(0)  # a file handle read by an earlier attempt, as httpx does
         form.add_field(
             _form_data_name(name),
             content,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from typing import Any, cast
 
 import aiohttp
 import pytest
+from telegram import InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.transport import Backoff, RetryingRequest, retryable, single_attempts
 from tests.unit.http_servers import (
@@ -126,6 +130,19 @@ async def test_a_closed_connection_is_retried_only_without_an_answer(
     assert server.calls == (2 if step is close else 1)
     assert server.connections == server.calls  # the closed connection was not reused
     assert len(retry_lines(caplog)) == server.calls - 1
+
+
+async def test_a_retried_upload_sends_its_file_handle_whole() -> None:
+    """PTB passes a file handle as it is when asked to (`read_file_handle=False`)."""
+    handle = io.BytesIO(b"every byte of the file")
+    document = InputFile(handle, filename="a.txt", read_file_handle=False)
+    upload = RequestData([RequestParameter.from_input("document", document)])
+    async with RawServer(close) as server:
+        request = retrying()
+        async with request:
+            await request.post(server.url("sendDocument"), upload)
+    assert server.calls == 2
+    assert all(b"every byte of the file" in sent.body for sent in server.requests)
 
 
 async def test_a_read_timeout_is_not_repeated(caplog: pytest.LogCaptureFixture) -> None:
