@@ -59,7 +59,7 @@ from telegram.request import BaseRequest, RequestData
 
 logger = logging.getLogger(__name__)
 
-_FORM = "application/x-www-form-urlencoded"
+_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}  # aiohttp copies it
 # What browsers (and httpx) percent-encode in a multipart name or file name: `"` and the
 # control characters but ESC; aiohttp itself escapes a backslash as `\\`.
 _FORM_DATA_ESCAPED = re.compile(r'["\x00-\x1a\x1c-\x1f]')
@@ -217,7 +217,7 @@ class AiohttpRequest(BaseRequest):
                 data = _multipart(request_data)
             elif parameters := request_data.json_parameters:
                 data = urlencode(parameters).encode("ascii")
-                headers = {"Content-Type": _FORM}
+                headers = _FORM_HEADERS
         try:
             async with session.request(
                 method, url, data=data, headers=headers, timeout=timeout

@@ -171,7 +171,8 @@ def reply_request(settings: Settings) -> RetryingRequest:
 
 def get_updates_request() -> AiohttpRequest:
     """getUpdates' own HTTP layer: one connection, no retries here (PTB's polling loop
-    retries getUpdates itself), PTB's default timeouts (it adds the poll's to the read)."""
+    retries getUpdates itself), PTB's default timeouts (it adds the poll's to the read);
+    tests/unit/test_app_requests.py."""
     return AiohttpRequest(connection_pool_size=1)
 
 
