@@ -36,8 +36,8 @@ from bot.runner import polling
 from bot.settings import load_settings
 from storage.db import make_engine
 
-BOTS = ("ours", "ptb-echo", "aiogram-echo")
-NOISY_LOGGERS = ("telegram", "apscheduler", "httpx", "aiogram", "aiosqlite")
+BOTS = ("ours", "ptb-echo", "ptb-aiohttp-echo", "aiogram-echo")
+NOISY_LOGGERS = ("telegram", "apscheduler", "httpx", "aiohttp", "aiogram", "aiosqlite")
 
 
 def unpaced_rate_limiter() -> AIORateLimiter:
@@ -95,8 +95,9 @@ async def running_ours(args: argparse.Namespace, meters: Meters) -> AsyncIterato
 def running_bot(args: argparse.Namespace, meters: Meters) -> AbstractAsyncContextManager[None]:
     if args.bot == "ours":
         return running_ours(args, meters)
-    if args.bot == "ptb-echo":
-        return running_ptb_echo(args.token, args.api_url, paced=args.paced)
+    if args.bot in ("ptb-echo", "ptb-aiohttp-echo"):
+        aiohttp = args.bot == "ptb-aiohttp-echo"
+        return running_ptb_echo(args.token, args.api_url, paced=args.paced, aiohttp=aiohttp)
     return running_aiogram_echo(args.token, args.api_url)
 
 

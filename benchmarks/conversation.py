@@ -1,8 +1,9 @@
 """What one update costs our bot, next to bare echo bots measured in the same run.
 
-Each configuration (our bot on SQLite, on PostgreSQL, a bare python-telegram-bot echo bot and,
-when installed, a bare aiogram one) runs in a process of its own against the Bot API sandbox
-over loopback HTTP; the sandbox and the simulated people stay in this process. Phases:
+Each configuration (our bot on SQLite, on PostgreSQL, a bare python-telegram-bot echo bot on
+PTB's HTTP client and on ours, and, when installed, a bare aiogram one) runs in a process of
+its own against the Bot API sandbox over loopback HTTP; the sandbox and the simulated people
+stay in this process. Phases:
 
 - unpaced: 100 residents at once, each from /start to a report receipt ("R-..."), closed
   loop, with Telegram's 30 requests/s pacing off: updates/s, the bot process's CPU time per
@@ -35,12 +36,12 @@ from typing import Any
 import sqlalchemy
 import telegram
 
+from benchmarks import phases
 from benchmarks.databases import DEFAULT_POSTGRES_URL, postgres_problem, postgres_version
 from benchmarks.echo_bots import AIOGRAM_HINT, aiogram_version
 from benchmarks.load import REPLY_TIMEOUT, STEPS_PER_RESIDENT
 from benchmarks.meters import JsonDict
 from benchmarks.phases import (
-    CONFIGURATIONS,
     MODES,
     OPEN_LOOP,
     PACED,
@@ -49,11 +50,29 @@ from benchmarks.phases import (
     Load,
     run_phase,
 )
-from benchmarks.report import problems, ratios, summarise, table
+from benchmarks.report import median_of, problems, ratios, summarise, table
 from botapi_sandbox import ApiSpec, SpecNotFoundError, load_spec
 
 DEFAULT_OUTPUT = Path(__file__).with_name("results") / "conversation.json"
-NOISY_LOGGERS = ("telegram", "apscheduler", "alembic", "httpx", "uvicorn", "aiosqlite")
+NOISY_LOGGERS = ("telegram", "apscheduler", "alembic", "httpx", "aiohttp", "uvicorn", "aiosqlite")
+
+#: the bare PTB echo bot on our HTTP client (bot/aiohttp_request.py), like for like with ours
+ECHO_PTB_AIOHTTP = Configuration(
+    "echo_ptb_aiohttp", "bare python-telegram-bot echo bot, our aiohttp request", "ptb-aiohttp-echo"
+)
+
+
+def with_echo_ptb_aiohttp(configurations: Sequence[Configuration]) -> tuple[Configuration, ...]:
+    """`configurations` with ECHO_PTB_AIOHTTP right after the PTB echo bot."""
+    found: list[Configuration] = []
+    for configuration in configurations:
+        found.append(configuration)
+        if configuration.key == "echo_ptb":
+            found.append(ECHO_PTB_AIOHTTP)
+    return tuple(found)
+
+
+CONFIGURATIONS = with_echo_ptb_aiohttp(phases.CONFIGURATIONS)
 
 
 def git(*args: str) -> str | None:
@@ -167,6 +186,18 @@ async def run_all(args: argparse.Namespace, load: Load) -> dict[str, JsonDict]:
     return results
 
 
+def ratios_over_aiohttp_echo(configurations: dict[str, JsonDict]) -> JsonDict:
+    """Our bot's CPU per update over the PTB echo bot's on our aiohttp request, same run."""
+    echo = configurations.get(ECHO_PTB_AIOHTTP.key, {}).get("summary", {})
+    echo_cpu = median_of(echo, "bot_cpu_ms_per_update")
+    found: JsonDict = {}
+    for key, entry in configurations.items():
+        ours = median_of(entry.get("summary", {}), "bot_cpu_ms_per_update")
+        if key.startswith("ours") and ours is not None and echo_cpu:
+            found[f"{key}_cpu_over_{ECHO_PTB_AIOHTTP.key}"] = round(ours / echo_cpu, 2)
+    return found
+
+
 def parameters(args: argparse.Namespace, load: Load) -> JsonDict:
     return {
         "residents": args.residents,
@@ -250,7 +281,7 @@ async def benchmark(args: argparse.Namespace) -> int:
     document["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document["wall_seconds"] = round(time.perf_counter() - started, 1)
     document["load_average_at_end"] = load_average()
-    document["ratios"] = ratios(configurations)
+    document["ratios"] = {**ratios(configurations), **ratios_over_aiohttp_echo(configurations)}
     document["configurations"] = configurations
     found = problems(configurations)
     document["problems"] = found

@@ -1,8 +1,10 @@
-"""The two bare echo bots the conversation benchmark compares against.
+"""The bare echo bots the conversation benchmark compares against.
 
 Each replies to a text with the same text and does nothing else: what is left is the cost of
 the framework and its HTTP client. They run in the bot's process (benchmarks/bot_process.py),
-against the same sandbox as our bot.
+against the same sandbox as our bot. The PTB echo bot runs either on PTB's own HTTP client
+(HTTPXRequest) or on ours (bot/aiohttp_request.py, without the retries), so our bot can be
+compared with a bare bot on the same client too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from telegram.ext import (
 from telegram.ext import MessageHandler as PtbMessageHandler
 from telegram.ext import filters as ptb_filters
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.runner import polling
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -47,14 +50,22 @@ async def _ptb_echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None
         await message.reply_text(message.text)
 
 
-def ptb_echo_application(token: str, api_url: str, *, paced: bool) -> AnyApplication:
-    """A bare python-telegram-bot Application; ``paced`` adds PTB's AIORateLimiter."""
+def ptb_echo_application(
+    token: str, api_url: str, *, paced: bool, aiohttp: bool = False
+) -> AnyApplication:
+    """A bare python-telegram-bot Application; ``paced`` adds PTB's AIORateLimiter;
+    ``aiohttp`` puts its requests and getUpdates on our AiohttpRequest (the pool sizes of
+    bot/app.py, no retry wrapper) instead of PTB's HTTPXRequest."""
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
     )
+    if aiohttp:
+        builder = builder.request(AiohttpRequest(connection_pool_size=256)).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     if paced:
         limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=3)
         builder = builder.rate_limiter(limiter)
@@ -64,8 +75,10 @@ def ptb_echo_application(token: str, api_url: str, *, paced: bool) -> AnyApplica
 
 
 @asynccontextmanager
-async def running_ptb_echo(token: str, api_url: str, *, paced: bool) -> AsyncIterator[None]:
-    async with polling(ptb_echo_application(token, api_url, paced=paced)):
+async def running_ptb_echo(
+    token: str, api_url: str, *, paced: bool, aiohttp: bool = False
+) -> AsyncIterator[None]:
+    async with polling(ptb_echo_application(token, api_url, paced=paced, aiohttp=aiohttp)):
         yield
 
 

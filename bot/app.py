@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 import prompts
+from bot.aiohttp_request import AiohttpRequest
 from bot.ballot_jobs import BallotJobs
 from bot.digest_jobs import DigestJobs
 from bot.event_jobs import EventJobs
@@ -168,6 +169,13 @@ def reply_request(settings: Settings) -> RetryingRequest:
     return RetryingRequest(backoff=Backoff.from_settings(settings), connection_pool_size=256)
 
 
+def get_updates_request() -> AiohttpRequest:
+    """getUpdates' own HTTP layer: one connection, no retries here (PTB's polling loop
+    retries getUpdates itself), PTB's default timeouts (it adds the poll's to the read);
+    tests/unit/test_app_requests.py."""
+    return AiohttpRequest(connection_pool_size=1)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -181,6 +189,7 @@ def build_application(
     The rate limiter defaults to PTB's AIORateLimiter (Telegram's 30 messages/s overall and
     20/min per group, and up to 3 retries of a 429). Under it, every request but getUpdates
     goes through `RetryingRequest`: a few retries of 5xx and network errors (bot/transport.py).
+    Both it and getUpdates' request are aiohttp-based (bot/aiohttp_request.py).
     """
     engine = engine or make_engine(settings.database_url)
     config = config or handler_config(settings)
@@ -215,6 +224,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
         .request(reply_request(settings))
+        .get_updates_request(get_updates_request())
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(rate_limiter or telegram_pace())
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData))

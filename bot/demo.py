@@ -193,7 +193,7 @@ async def run_demo(*, quiet: bool = False, output: Path | None = None) -> int:
         "telegram",
         "apscheduler",
         "alembic",
-        "httpx",
+        "aiohttp",
         "uvicorn",
         "bot.poll_jobs",
         "bot.ballot_jobs",

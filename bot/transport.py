@@ -2,21 +2,26 @@
 
 PTB retries only 429s (AIORateLimiter) and its own polling; a rate limiter must not handle
 other errors (BaseRateLimiter.process_request's contract), so the retries live one layer
-down, in the request object every bot method goes through: `RetryingRequest` is PTB's
-HTTPXRequest with `do_request` wrapped. Replies, button answers, file downloads and the
-outbox's sends all pass here; getUpdates does not (PTB's polling loop retries it for ever).
+down, in the request object every bot method goes through: `RetryingRequest` is our
+aiohttp-based request (bot/aiohttp_request.py) with `do_request` wrapped. Replies, button
+answers, file downloads and the outbox's sends all pass here; getUpdates does not (it has a
+request of its own, and PTB's polling loop retries it for ever).
 
 Retried, at most `retries` times with pauses from a `Backoff`, one log line each:
 
 - an answer with HTTP status 500 or above: Telegram failed on its side. A 5xx to
   sendMessage may or may not have delivered; a bounded retry is the agreed trade-off;
-- a network error (connection refused or reset, closed without an answer, DNS) and a
-  timeout while connecting or waiting for a pooled connection.
+- a network error before any answer, by aiohttp's exception types: the connection refused,
+  DNS or TLS failing (`ClientConnectorError`), the connection reset (`ClientOSError`,
+  `ClientConnectionResetError`), the server closing it without an answer
+  (`ServerDisconnectedError`), and a timeout while waiting for a free connection or
+  connecting (`ConnectionTimeoutError`).
 
-Not retried: a timeout while writing or reading (Telegram may be working on it, and a
-repeat could deliver a message twice after a long wait already), and any 4xx, 429
-included, which the rate limiter above handles. Tests: tests/unit/test_transport.py and
-tests/conversation/test_reply_retry.py.
+Not retried: a timeout while reading the answer (aiohttp's `SocketTimeoutError`) or of the
+request as a whole (Telegram may be working on it, and a repeat could deliver a message
+twice after a long wait already), any other error once the request may be in the works (an
+answer cut short, `ClientPayloadError`), and any 4xx, 429 included, which the rate limiter
+above handles. Tests: tests/unit/test_transport.py and tests/conversation/test_reply_retry.py.
 """
 
 from __future__ import annotations
@@ -31,17 +36,24 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-import httpx
+import aiohttp
 from telegram.error import NetworkError, TelegramError
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 REPLY_RETRIES = 3  # with the default first pause of 0.5 s: 0.5 + 1 + 2 s at most
-# Timeouts after the request may have reached Telegram and be in the works there.
-_NOT_RETRIED_TIMEOUTS = (httpx.ReadTimeout, httpx.WriteTimeout)
+# Failures before any answer, after which a repeat is safe enough (see the module doc).
+_RETRIED_ERRORS = (
+    aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake: never connected
+    aiohttp.ClientOSError,  # reset, broken pipe while sending
+    aiohttp.ClientConnectionResetError,
+    aiohttp.ServerDisconnectedError,  # closed without an answer
+    aiohttp.ConnectionTimeoutError,  # waiting for a free connection, or connecting
+)
 
 _single_attempts: ContextVar[bool] = ContextVar("single_attempts", default=False)
 
@@ -100,14 +112,11 @@ def _status(code: int) -> str:
 
 def retryable(error: NetworkError) -> bool:
     """A network error after which repeating the request is safe enough (see module doc)."""
-    cause = error.__cause__
-    if isinstance(cause, _NOT_RETRIED_TIMEOUTS):
-        return False
-    return isinstance(cause, httpx.TransportError)
+    return isinstance(error.__cause__, _RETRIED_ERRORS)
 
 
-class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest whose failed requests are retried a few times (see the module doc)."""
+class RetryingRequest(AiohttpRequest):
+    """AiohttpRequest whose failed requests are retried a few times (see the module doc)."""
 
     def __init__(self, *, backoff: Backoff, retries: int = REPLY_RETRIES, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -119,10 +128,10 @@ class RetryingRequest(HTTPXRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         retries = 0 if _single_attempts.get() else self._retries
         pauses = self._backoff.pauses()
