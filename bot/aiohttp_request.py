@@ -28,13 +28,15 @@ at once 1.3 ms against 0.26 ms: httpcore scans its pool on every request).
   | read | `sock_read`: the longest wait for the next bytes of the answer |
   | connect | `sock_connect`: making the TCP (and TLS) connection |
   | pool + connect | `connect`: waiting for a free connection, then making it |
-  | write | no such knob: only in `total` |
-  | pool + connect + write + read | `total`: the whole request |
+  | write | no such knob: only in `total`, for an upload |
+  | pool + connect + write + read | `total`, for a request with files: the whole upload |
 
-  A sum has no limit when one of its parts is None. So a request whose parts each stay
-  within their limits can still time out when it takes longer than their sum as a whole (a
-  large upload, a slow download). getUpdates' long poll is not cut short: PTB adds the
-  poll's timeout to `read_timeout` (the property below) and passes the sum
+  A sum has no limit when one of its parts is None. A request without files has no `total`
+  (as under httpx, whose timeouts are per step): a download of a large photo takes as long as
+  it takes while bytes keep coming within the read timeout; an upload, whose writing aiohttp
+  cannot time out otherwise, is bounded by the sum as a whole. getUpdates' long poll is not
+  cut short: PTB adds the poll's timeout to `read_timeout` (the property below) and passes
+  the sum
   (`test_a_long_poll_outlives_the_default_read_timeout`);
 - errors: any timeout is `telegram.error.TimedOut`, any other `aiohttp.ClientError` is
   `telegram.error.NetworkError`, reading the answer's body included, always raised `from`
@@ -81,11 +83,17 @@ def _sum(*parts: float | None) -> float | None:
 
 @lru_cache(maxsize=64)
 def client_timeout(
-    *, read: float | None, write: float | None, connect: float | None, pool: float | None
+    *,
+    read: float | None,
+    write: float | None,
+    connect: float | None,
+    pool: float | None,
+    upload: bool = False,
 ) -> aiohttp.ClientTimeout:
-    """PTB's four timeouts as one aiohttp `ClientTimeout` (the table in the module doc)."""
+    """PTB's four timeouts as one aiohttp `ClientTimeout` (the table in the module doc);
+    `upload`: the request carries files."""
     return aiohttp.ClientTimeout(
-        total=_sum(pool, connect, write, read),
+        total=_sum(pool, connect, write, read) if upload else None,
         connect=_sum(pool, connect),
         sock_connect=connect,
         sock_read=read,
@@ -123,7 +131,7 @@ def _timed_out(error: TimeoutError) -> TimedOut:
         )
     if isinstance(error, aiohttp.SocketTimeoutError):
         return TimedOut("Timed out reading the answer (read timeout)")
-    return TimedOut("Timed out (the request as a whole took longer than its timeouts' sum)")
+    return TimedOut("Timed out (an upload as a whole took longer than its timeouts' sum)")
 
 
 class AiohttpRequest(BaseRequest):
@@ -209,6 +217,7 @@ class AiohttpRequest(BaseRequest):
             write=write_timeout,
             connect=self._timeouts["connect"] if connect_timeout is default else connect_timeout,
             pool=self._timeouts["pool"] if pool_timeout is default else pool_timeout,
+            upload=files,
         )
         data: aiohttp.FormData | bytes | None = None
         headers: dict[str, str] | None = None

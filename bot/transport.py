@@ -17,8 +17,8 @@ Retried, at most `retries` times with pauses from a `Backoff`, one log line each
   (`ServerDisconnectedError`), and a timeout while waiting for a free connection or
   connecting (`ConnectionTimeoutError`).
 
-Not retried: a timeout while reading the answer (aiohttp's `SocketTimeoutError`) or of the
-request as a whole (Telegram may be working on it, and a repeat could deliver a message
+Not retried: a timeout while reading the answer (aiohttp's `SocketTimeoutError`) or of an
+upload as a whole (Telegram may be working on it, and a repeat could deliver a message
 twice after a long wait already), any other error once the request may be in the works (an
 answer cut short, `ClientPayloadError`), and any 4xx, 429 included, which the rate limiter
 above handles. Tests: tests/unit/test_transport.py and tests/conversation/test_reply_retry.py.

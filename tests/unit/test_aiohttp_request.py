@@ -136,12 +136,16 @@ async def test_a_long_poll_outlives_the_default_read_timeout(api: FakeBotApi) ->
 
 
 def test_the_timeouts_map_onto_aiohttp() -> None:
+    # a request without files (a reply, a download): no limit on the whole, per step only
     assert client_timeout(read=5, write=5, connect=5, pool=1) == aiohttp.ClientTimeout(
-        total=16, connect=6, sock_connect=5, sock_read=5
+        total=None, connect=6, sock_connect=5, sock_read=5
     )
-    assert client_timeout(read=None, write=5, connect=5, pool=1) == aiohttp.ClientTimeout(
-        total=None, connect=6, sock_connect=5, sock_read=None
-    )
+    # an upload: its writing has no knob of its own, so the whole is bounded by the sum
+    upload = client_timeout(read=5, write=20, connect=5, pool=1, upload=True)
+    assert upload == aiohttp.ClientTimeout(total=31, connect=6, sock_connect=5, sock_read=5)
+    assert client_timeout(
+        read=None, write=5, connect=5, pool=1, upload=True
+    ) == aiohttp.ClientTimeout(total=None, connect=6, sock_connect=5, sock_read=None)
     assert client_timeout(read=5, write=5, connect=5, pool=None) == aiohttp.ClientTimeout(
         total=None, connect=None, sock_connect=5, sock_read=5
     )
@@ -167,9 +171,9 @@ async def test_do_request_passes_ptbs_timeouts_and_their_overrides(
         )
         await request.do_request(server.url(), "POST", request_data=upload)
     assert seen == [
-        {"read": 5.0, "write": 5.0, "connect": 5.0, "pool": 1.0},
-        {"read": 30, "write": None, "connect": 5.0, "pool": 2},
-        {"read": 5.0, "write": 20.0, "connect": 5.0, "pool": 1.0},
+        {"read": 5.0, "write": 5.0, "connect": 5.0, "pool": 1.0, "upload": False},
+        {"read": 30, "write": None, "connect": 5.0, "pool": 2, "upload": False},
+        {"read": 5.0, "write": 20.0, "connect": 5.0, "pool": 1.0, "upload": True},
     ]
 
 
