@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import imagehash
 import pytest
 from PIL import ExifTags, Image
 
@@ -39,3 +40,16 @@ def test_not_an_image_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NotAnImageError):
         store_photo(b"%PDF-1.4 not a picture", media_dir=tmp_path)
     assert not list(tmp_path.rglob("*.jpg"))
+
+
+def test_the_hash_of_the_reduced_image_is_the_full_images_hash(tmp_path: Path) -> None:
+    """store_photo hashes a box-reduced copy (speed); it must mean what the full image's
+    hash means, and the same scene at Telegram's larger size must stay near."""
+    for seed in range(10):
+        data = make_photo(seed=seed, size=(1280, 960))
+        stored = store_photo(data, media_dir=tmp_path)
+        with Image.open(io.BytesIO(data)) as full:
+            exact = str(imagehash.phash(full.convert("RGB")))
+        assert phash_distance(stored.phash, exact) <= 2, seed
+        smaller = store_photo(make_photo(seed=seed, size=(640, 480)), media_dir=tmp_path)
+        assert phash_distance(stored.phash, smaller.phash) <= 4, seed
