@@ -13,6 +13,7 @@ import resource
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ _TABLE_AFTER = {
 }
 
 
+@lru_cache(maxsize=4096)  # the meter runs in the measured process: keep it cheap
 def statement_kind(sql: str) -> str:
     """``"SELECT report_draft"``, ``"INSERT report"``: the verb and the first table named."""
     match = _VERB.match(sql)
