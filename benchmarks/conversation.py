@@ -50,7 +50,7 @@ from benchmarks.phases import (
     Load,
     run_phase,
 )
-from benchmarks.report import median_of, problems, ratios, summarise, table
+from benchmarks.report import problems, ratios, summarise, table
 from botapi_sandbox import ApiSpec, SpecNotFoundError, load_spec
 
 DEFAULT_OUTPUT = Path(__file__).with_name("results") / "conversation.json"
@@ -186,18 +186,6 @@ async def run_all(args: argparse.Namespace, load: Load) -> dict[str, JsonDict]:
     return results
 
 
-def ratios_over_aiohttp_echo(configurations: dict[str, JsonDict]) -> JsonDict:
-    """Our bot's CPU per update over the PTB echo bot's on our aiohttp request, same run."""
-    echo = configurations.get(ECHO_PTB_AIOHTTP.key, {}).get("summary", {})
-    echo_cpu = median_of(echo, "bot_cpu_ms_per_update")
-    found: JsonDict = {}
-    for key, entry in configurations.items():
-        ours = median_of(entry.get("summary", {}), "bot_cpu_ms_per_update")
-        if key.startswith("ours") and ours is not None and echo_cpu:
-            found[f"{key}_cpu_over_{ECHO_PTB_AIOHTTP.key}"] = round(ours / echo_cpu, 2)
-    return found
-
-
 def parameters(args: argparse.Namespace, load: Load) -> JsonDict:
     return {
         "residents": args.residents,
@@ -281,7 +269,10 @@ async def benchmark(args: argparse.Namespace) -> int:
     document["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     document["wall_seconds"] = round(time.perf_counter() - started, 1)
     document["load_average_at_end"] = load_average()
-    document["ratios"] = {**ratios(configurations), **ratios_over_aiohttp_echo(configurations)}
+    document["ratios"] = {
+        **ratios(configurations),
+        **ratios(configurations, echo_key=ECHO_PTB_AIOHTTP.key),
+    }
     document["configurations"] = configurations
     found = problems(configurations)
     document["problems"] = found

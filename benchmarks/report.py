@@ -64,15 +64,15 @@ def median_of(summary: JsonDict, figure: str) -> float | None:
     return None if entry is None else float(entry["median"])
 
 
-def ratios(configurations: dict[str, JsonDict]) -> JsonDict:
-    """Our bot's CPU per update over the PTB echo bot's, measured in the same run."""
-    echo = configurations.get("echo_ptb", {}).get("summary", {})
+def ratios(configurations: dict[str, JsonDict], echo_key: str = "echo_ptb") -> JsonDict:
+    """Our bot's CPU per update over an echo bot's (`echo_key`), measured in the same run."""
+    echo = configurations.get(echo_key, {}).get("summary", {})
     echo_cpu = median_of(echo, "bot_cpu_ms_per_update")
     found: JsonDict = {}
     for key, entry in configurations.items():
         ours = median_of(entry.get("summary", {}), "bot_cpu_ms_per_update")
         if key.startswith("ours") and ours is not None and echo_cpu:
-            found[f"{key}_cpu_over_echo_ptb"] = round(ours / echo_cpu, 2)
+            found[f"{key}_cpu_over_{echo_key}"] = round(ours / echo_cpu, 2)
     return found
 
 

@@ -44,7 +44,10 @@ at once 1.3 ms against 0.26 ms: httpcore scans its pool on every request).
   (`test_errors_become_ptb_errors_with_their_cause`). A connection that could not be made
   says "ConnectError: " and aiohttp's words (refused, DNS), as the log said it under httpx
   (`test_refused_says_connect_error_as_the_log_always_did`);
-- the `User-Agent` is PTB's (`test_form_fields_arrive_form_encoded`).
+- the `User-Agent` is PTB's (`test_form_fields_arrive_form_encoded`);
+- a proxy named in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) is used, as
+  httpx used it: where Telegram is reached only through a proxy, that is how the bot is
+  told (`test_a_proxy_in_the_environment_is_used`).
 """
 
 from __future__ import annotations
@@ -181,6 +184,7 @@ class AiohttpRequest(BaseRequest):
             connector=aiohttp.TCPConnector(limit=self._connection_pool_size),
             cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
             headers={"User-Agent": self.USER_AGENT},
+            trust_env=True,  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as httpx read them
         )
 
     async def shutdown(self) -> None:

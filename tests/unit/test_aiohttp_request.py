@@ -203,3 +203,18 @@ async def test_refused_says_connect_error_as_the_log_always_did() -> None:
         with pytest.raises(NetworkError) as caught:
             await request.do_request(f"http://127.0.0.1:{free_port()}/", "POST")
     assert str(caught.value).startswith("ConnectError: Cannot connect to host 127.0.0.1:")
+
+
+async def test_a_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host nobody can resolve, reached through the proxy the environment names."""
+    async with RawServer() as proxy:
+        for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        request = AiohttpRequest()
+        async with request:
+            status, _body = await request.do_request(
+                f"http://bot-api.invalid/bot{TOKEN}/getMe", "POST"
+            )
+    assert status == 200
+    assert [r.path for r in proxy.requests] == [f"http://bot-api.invalid/bot{TOKEN}/getMe"]
