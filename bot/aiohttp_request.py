@@ -47,16 +47,19 @@ at once 1.3 ms against 0.26 ms: httpcore scans its pool on every request).
 - the `User-Agent` is PTB's (`test_form_fields_arrive_form_encoded`);
 - a proxy named in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) is used, as
   httpx used it: where Telegram is reached only through a proxy, that is how the bot is
-  told (`test_a_proxy_in_the_environment_is_used`).
+  told (`test_a_proxy_in_the_environment_is_used`). The environment is read once per host
+  (`env_proxy`), not by aiohttp on every request (its `trust_env` cost 0.45 ms of CPU per
+  request, more than the request itself).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import urllib.request
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -101,6 +104,19 @@ def client_timeout(
         sock_connect=connect,
         sock_read=read,
     )
+
+
+@lru_cache(maxsize=16)
+def _proxy_for(scheme: str, host: str) -> str | None:
+    if not host or urllib.request.proxy_bypass(host):  # NO_PROXY
+        return None
+    return urllib.request.getproxies().get(scheme)
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for `url` (None: go direct); read once per host."""
+    parts = urlsplit(url)
+    return _proxy_for(parts.scheme, parts.hostname or "")
 
 
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
@@ -184,7 +200,6 @@ class AiohttpRequest(BaseRequest):
             connector=aiohttp.TCPConnector(limit=self._connection_pool_size),
             cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
             headers={"User-Agent": self.USER_AGENT},
-            trust_env=True,  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as httpx read them
         )
 
     async def shutdown(self) -> None:
@@ -233,7 +248,7 @@ class AiohttpRequest(BaseRequest):
                 headers = _FORM_HEADERS
         try:
             async with session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout, proxy=env_proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # before ClientError: aiohttp's timeouts are both

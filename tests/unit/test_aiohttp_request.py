@@ -206,15 +206,21 @@ async def test_refused_says_connect_error_as_the_log_always_did() -> None:
 
 
 async def test_a_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A host nobody can resolve, reached through the proxy the environment names."""
+    """A host nobody can resolve, reached through the proxy the environment names; a host
+    NO_PROXY names is reached directly (and fails here, as nobody can resolve it)."""
+    bot.aiohttp_request._proxy_for.cache_clear()
     async with RawServer() as proxy:
         for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "http_proxy"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.setenv("NO_PROXY", "direct.invalid")
         request = AiohttpRequest()
         async with request:
             status, _body = await request.do_request(
                 f"http://bot-api.invalid/bot{TOKEN}/getMe", "POST"
             )
+            with pytest.raises(NetworkError):
+                await request.do_request(f"http://direct.invalid/bot{TOKEN}/getMe", "POST")
+    bot.aiohttp_request._proxy_for.cache_clear()
     assert status == 200
     assert [r.path for r in proxy.requests] == [f"http://bot-api.invalid/bot{TOKEN}/getMe"]
