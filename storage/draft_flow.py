@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.callers import CallerState
 from storage.communities import get_community
-from storage.drafts import STEP_ORDER, DraftError, check_complete, draft_photos
+from storage.drafts import DRAFTS, STEP_ORDER, DraftError, check_complete, draft_photos
 from storage.duplicates import open_reports_near
 from storage.landmarks import landmark_choices
 from storage.models import Community, DraftPhoto, Landmark, Report, ReportDraft, ReportStep
@@ -115,9 +115,8 @@ async def advance(
 # The draft's row, if it is still at the step the resident saw: a Core UPDATE on the table
 # (the ORM's bulk UPDATE would also look for the row among loaded objects), built once; the
 # columns to set are the keys of its parameters besides b_id and b_step.
-_DRAFTS = ReportDraft.__table__  # type: ignore[attr-defined]
-_GUARDED_UPDATE = update(_DRAFTS).where(
-    _DRAFTS.c.id == bindparam("b_id"), _DRAFTS.c.step == bindparam("b_step")
+_GUARDED_UPDATE = update(DRAFTS).where(
+    DRAFTS.c.id == bindparam("b_id"), DRAFTS.c.step == bindparam("b_step")
 )
 
 

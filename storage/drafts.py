@@ -6,11 +6,8 @@ A restart loses nothing a resident sent, and any bot process can continue any dr
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Insert, bindparam, insert, literal
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, insert, literal
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,7 +24,7 @@ from storage.models import (
     ReportStatus,
     ReportStep,
 )
-from storage.writes import insert_or_skip
+from storage.writes import insert_or_skip, insert_or_skip_statement
 
 MAX_PHOTOS = 5
 MAX_ADDRESS = 300
@@ -80,8 +77,8 @@ async def create_draft(session: AsyncSession, *, person: Person, now: datetime) 
     return draft
 
 
-_PHOTOS = DraftPhoto.__table__  # type: ignore[attr-defined]
-_DRAFTS = ReportDraft.__table__  # type: ignore[attr-defined]
+DRAFT_PHOTOS = DraftPhoto.__table__  # type: ignore[attr-defined]
+DRAFTS = ReportDraft.__table__  # type: ignore[attr-defined]
 
 # The statements of the report conversation's steps are built once, their values bound
 # parameters: building a statement and its cache key costs more than running it
@@ -112,18 +109,6 @@ async def draft_photos(session: AsyncSession, *, draft_id: int) -> list[DraftPho
 
 async def count_draft_photos(session: AsyncSession, *, draft_id: int) -> int:
     return (await session.exec(_COUNT_DRAFT_PHOTOS, params={"draft_id": draft_id})).one()
-
-
-@cache
-def _add_photo(dialect: str) -> Insert:
-    """The photo's row unless the draft has that file already; built once per dialect (the
-    columns are the keys of the parameters)."""
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    return (
-        insert(_PHOTOS)
-        .on_conflict_do_nothing(index_elements=["draft_id", "file_unique_id"])
-        .returning(_PHOTOS.c.id)
-    )
 
 
 async def add_photo(
@@ -161,7 +146,8 @@ async def add_photo(
         "height": stored.height,
     }
     dialect = (await session.connection()).dialect.name
-    added = await session.exec(_add_photo(dialect), params=row)
+    statement = insert_or_skip_statement(dialect, DRAFT_PHOTOS, ("draft_id", "file_unique_id"))
+    added = await session.exec(statement, params=row)
     return photos + len(added.all())
 
 
@@ -189,9 +175,9 @@ async def count_reports_since(session: AsyncSession, *, reporter_id: int, since:
     return (await session.exec(_COUNT_REPORTS_SINCE, params=params)).one()
 
 
-# What filing a draft writes besides the report itself, built once (storage/drafts.py's
-# note above): its photos copied over, its first event, its reporter as a follower, and the
-# draft gone. Core statements on the tables: nothing here is needed as a loaded object.
+# What filing a draft writes besides the report itself, built once (the note above): its
+# photos copied over, its first event, its reporter as a follower, and the draft gone. Core
+# statements on the tables: nothing here is needed as a loaded object.
 _COPIED = (
     "position",
     "telegram_file_id",
@@ -223,8 +209,8 @@ _REPORTER_FOLLOWS = insert(ReportFollower.__table__).values(  # type: ignore[att
     reason=FollowReason.REPORTER,
     created_at=bindparam("created_at"),
 )
-_DROP_DRAFT_PHOTOS = delete(_PHOTOS).where(_PHOTOS.c.draft_id == bindparam("draft_id"))
-_DROP_DRAFT = delete(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
+_DROP_DRAFT_PHOTOS = delete(DRAFT_PHOTOS).where(DRAFT_PHOTOS.c.draft_id == bindparam("draft_id"))
+_DROP_DRAFT = delete(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id"))
 
 
 async def submit_draft(

@@ -20,9 +20,10 @@ Row = TypeVar("Row", bound=SQLModel)
 
 
 @cache
-def _insert_or_skip(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
-    """The statement, built once per table: the columns to insert are the keys of the
-    parameters it is run with (building it anew cost more than running it)."""
+def insert_or_skip_statement(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
+    """`INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING *` on `table`, built once per
+    table: the columns to insert are the keys of the parameters it is run with (building it
+    anew cost more than running it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(*table.c)
 
@@ -38,7 +39,7 @@ async def insert_or_skip(
     """
     model = type(row)
     values: dict[str, Any] = row.model_dump(exclude={"id"})
-    statement = _insert_or_skip(session.get_bind().dialect.name, model.__table__, conflict)  # type: ignore[attr-defined]
+    statement = insert_or_skip_statement(session.get_bind().dialect.name, model.__table__, conflict)  # type: ignore[attr-defined]
     stored = (await session.exec(statement, params=values)).mappings().first()
     if stored is None:
         return None
