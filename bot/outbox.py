@@ -287,6 +287,13 @@ class OutboxSender:
         self, row: OutboxMessage, delay: timedelta, error: str, *, count: bool
     ) -> None:
         assert row.id is not None
+        logger.warning(
+            "outbox: row %s to chat %s postponed %.1f s: %s",
+            row.id,
+            row.chat_id,
+            delay.total_seconds(),
+            error,
+        )
         async with session_scope(self._engine) as session:
             await postpone(
                 session,
