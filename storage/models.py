@@ -316,6 +316,14 @@ class OutboxMessage(SQLModel, table=True):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # A chat's order: is an earlier row to this chat still waiting or being sent?
+        Index(
+            "ix_outbox_message_open_by_chat",
+            "chat_id",
+            "id",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
         # The sweeper: rows claimed by a sender that may have died.
         Index(
             "ix_outbox_message_claimed",

@@ -4,6 +4,7 @@ Rows hold a message kind and its parameters; the sender (bot/outbox.py) renders 
 recipient's locale. A row's life:
 
     pending --claim_due--> sending --mark_sent--> sent (pruned after the retention period)
+   (a chat's rows one at a time, in the order written)
                               |----postpone---> pending again, later (429 or a transient error)
                               |----mark_failed / mark_blocked--> failed / blocked
                               '----sweep (the claimer died)--> pending
@@ -22,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import exists
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -88,10 +90,29 @@ async def enqueue_to_planners(
     return queued
 
 
+_EARLIER = OutboxMessage.__table__.alias("earlier")  # type: ignore[attr-defined]
+
+# A row to the same chat, written before this one, still waiting or being sent: this row waits
+# for it. The partial index `ix_outbox_message_open_by_chat` answers it.
+_EARLIER_OPEN_ROW = exists().where(
+    _EARLIER.c.chat_id == col(OutboxMessage.chat_id),
+    _EARLIER.c.id < col(OutboxMessage.id),
+    _EARLIER.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+)
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int, claimer: str
 ) -> list[OutboxMessage]:
     """Claim up to `limit` due rows for `claimer`: pending -> sending, attempts + 1.
+
+    One chat's messages go in the order they were written: a row is claimed only when no
+    earlier row to its chat is pending (due or postponed) or being sent, so a claim holds at
+    most one row per chat, and a postponed row holds back the ones after it until it is sent,
+    failed or blocked (`test_a_postponed_row_holds_back_the_later_ones_to_its_chat`,
+    `test_a_failed_send_does_not_let_the_next_message_overtake_it`). "Written" is the order
+    of ids; two transactions writing to one chat at the same moment may commit in the
+    other order.
 
     Commit the session before sending: the committed claim is what keeps every other sender
     off these rows (the row lock alone ends with the transaction).
@@ -100,6 +121,7 @@ async def claim_due(
         select(OutboxMessage.id)
         .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
         .where(col(OutboxMessage.not_before) <= now)
+        .where(~_EARLIER_OPEN_ROW)
         .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time

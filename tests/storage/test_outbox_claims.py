@@ -9,10 +9,12 @@ import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.error import NetworkError
 
 from bot.outbox import OutboxSender
 from handlers.context import utc_now
@@ -62,21 +64,25 @@ async def rows(engine: AsyncEngine) -> list[OutboxMessage]:
 async def test_claim_mark_postpone_block(session: AsyncSession) -> None:
     alice = await make_person(session)
     bob = await make_person(session)
+    carol = await make_person(session)
     first = await enqueue(session, person=alice, kind="status", params={"n": 1}, now=NOW)
     keyed = await enqueue(session, person=alice, kind="status", params={}, now=NOW, dedupe_key="k")
     again = await enqueue(session, person=alice, kind="status", params={}, now=NOW, dedupe_key="k")
     assert again is None  # the dedupe key holds
     to_bob = await enqueue(session, person=bob, kind="status", params={}, now=NOW)
+    to_carol = await enqueue(session, person=carol, kind="status", params={}, now=NOW)
     assert first is not None
     assert keyed is not None
     assert to_bob is not None
+    assert to_carol is not None
 
+    # one row per chat: Alice's second waits for her first
     claimed = await claim_due(session, now=NOW, limit=2, claimer="a")
-    assert [m.id for m in claimed] == [first, keyed]
+    assert [m.id for m in claimed] == [first, to_bob]
     assert {m.status for m in claimed} == {OutboxStatus.SENDING}
     assert {(m.claimed_by, m.claimed_at, m.attempts) for m in claimed} == {("a", NOW, 1)}
-    # a second sender gets only what is left
-    assert [m.id for m in await claim_due(session, now=NOW, limit=10, claimer="b")] == [to_bob]
+    # a second sender gets only what is left, and not Alice's second while her first is out
+    assert [m.id for m in await claim_due(session, now=NOW, limit=10, claimer="b")] == [to_carol]
 
     # a 429 gives the claim back: pending later, the attempt not counted
     await postpone(
@@ -90,21 +96,58 @@ async def test_claim_mark_postpone_block(session: AsyncSession) -> None:
     assert await claim_due(session, now=NOW, limit=10, claimer="a") == []
     # only the claimer may mark a row
     assert not await mark_sent(
-        session, message_id=keyed, claimer="b", telegram_message_id=1, now=NOW
+        session, message_id=to_carol, claimer="a", telegram_message_id=1, now=NOW
     )
-    assert await mark_sent(session, message_id=keyed, claimer="a", telegram_message_id=77, now=NOW)
-    await mark_blocked(session, message_id=to_bob, claimer="b", chat_id=bob.telegram_id)
+    assert await mark_sent(
+        session, message_id=to_carol, claimer="b", telegram_message_id=77, now=NOW
+    )
+    await mark_blocked(session, message_id=to_bob, claimer="a", chat_id=bob.telegram_id)
     await session.refresh(bob)
     assert bob.unreachable
     assert await enqueue(session, person=bob, kind="status", params={}, now=NOW) is None
     assert await count_by_status(session) == {
-        OutboxStatus.PENDING: 1,
+        OutboxStatus.PENDING: 2,
         OutboxStatus.SENT: 1,
         OutboxStatus.BLOCKED: 1,
     }
     later = NOW + timedelta(seconds=5)
     (retried,) = await claim_due(session, now=later, limit=10, claimer="a")
     assert (retried.id, retried.attempts, retried.last_error) == (first, 1, "429")
+    await mark_sent(session, message_id=first, claimer="a", telegram_message_id=78, now=later)
+    assert [m.id for m in await claim_due(session, now=later, limit=10, claimer="a")] == [keyed]
+
+
+async def test_a_postponed_row_holds_back_the_later_ones_to_its_chat(
+    session: AsyncSession,
+) -> None:
+    """A chat's messages go in the order written: while Alice's first row waits out an error's
+    backoff, her second (due now) is not claimed; Bob's is. Once her first has failed for
+    good, it no longer holds her second back."""
+    alice, bob = await make_person(session), await make_person(session)
+    first, second, to_bob = await queue(session, [alice, alice, bob], 3)
+    (claimed,) = await claim_due(session, now=NOW, limit=1, claimer="a")
+    assert claimed.id == first
+    await postpone(
+        session,
+        message_id=first,
+        claimer="a",
+        until=NOW + timedelta(seconds=1),
+        error="502",
+        count_attempt=True,
+    )
+    assert [m.id for m in await claim_due(session, now=NOW, limit=10, claimer="a")] == [to_bob]
+    assert await claim_due(session, now=NOW, limit=10, claimer="a") == []
+    now = NOW
+    for _ in range(MAX_ATTEMPTS - 1):  # the first row keeps failing until it is given up
+        now += timedelta(minutes=5)
+        (again,) = await claim_due(session, now=now, limit=10, claimer="a")
+        assert again.id == first, "her second never goes before her first"
+        await postpone(
+            session, message_id=first, claimer="a", until=now, error="502", count_attempt=True
+        )
+    statuses = {m.id: m.status for m in await session.exec(select(OutboxMessage))}
+    assert statuses[first] == OutboxStatus.FAILED
+    assert [m.id for m in await claim_due(session, now=now, limit=10, claimer="a")] == [second]
 
 
 async def test_errors_count_until_the_row_fails(session: AsyncSession) -> None:
@@ -122,8 +165,8 @@ async def test_errors_count_until_the_row_fails(session: AsyncSession) -> None:
 
 
 async def test_release_gives_unsent_claims_back_uncounted(session: AsyncSession) -> None:
-    alice = await make_person(session)
-    ids = await queue(session, [alice], 3)
+    people = [await make_person(session) for _ in range(3)]
+    ids = await queue(session, people, 3)
     await claim_due(session, now=NOW, limit=3, claimer="a")
     await release(session, message_ids=ids[1:], claimer="b", until=NOW)  # not b's: no change
     assert await count_by_status(session) == {OutboxStatus.SENDING: 3}
@@ -133,8 +176,8 @@ async def test_release_gives_unsent_claims_back_uncounted(session: AsyncSession)
 
 
 async def test_the_sweeper_returns_a_dead_senders_claims(session: AsyncSession) -> None:
-    alice = await make_person(session)
-    old, fresh = await queue(session, [alice], 2)
+    alice, bob = await make_person(session), await make_person(session)
+    old, fresh = await queue(session, [alice, bob], 2)
     await claim_due(session, now=NOW, limit=1, claimer="dead")
     await claim_due(session, now=NOW + timedelta(minutes=4), limit=1, claimer="alive")
     swept = await sweep_stale_claims(
@@ -161,8 +204,8 @@ async def test_a_row_whose_senders_keep_dying_fails(session: AsyncSession) -> No
 
 
 async def test_sent_rows_are_pruned_after_the_retention(session: AsyncSession) -> None:
-    alice = await make_person(session)
-    old, recent, waiting = await queue(session, [alice], 3)
+    people = [await make_person(session) for _ in range(3)]
+    old, recent, waiting = await queue(session, people, 3)
     await claim_due(session, now=NOW, limit=2, claimer="a")
     await mark_sent(session, message_id=old, claimer="a", telegram_message_id=1, now=NOW)
     await mark_sent(
@@ -251,7 +294,7 @@ async def test_rows_to_one_chat_go_a_chat_gap_apart(database_url: str) -> None:
     now = [NOW]
     sender = OutboxSender(engine, lambda: now[0], chat_gap=timedelta(seconds=1))
     bot = RecordingBot()
-    assert await sender.drain_once(bot.as_bot()) == 2  # two of the four claimed were tried
+    assert await sender.drain_once(bot.as_bot()) == 2  # Alice's first and Bob's
     assert [chat for chat, _ in bot.sent] == [alice.telegram_id, bob.telegram_id]
     assert await sender.drain_once(bot.as_bot()) == 0
     assert len(bot.sent) == 2, "nothing more to Alice before the gap has passed"
@@ -270,5 +313,35 @@ async def test_rows_to_one_chat_go_a_chat_gap_apart(database_url: str) -> None:
         "R-000003",
         "R-000009",
     ]
+    assert {m.status for m in await rows(engine)} == {OutboxStatus.SENT}
+    await engine.dispose()
+
+
+async def test_a_failed_send_does_not_let_the_next_message_overtake_it(database_url: str) -> None:
+    """Telegram fails Alice's first message (a 502): it is postponed, and her second, due at
+    once, waits for it; she gets them in the order they were written."""
+    engine = make_engine(database_url)
+    async with session_scope(engine) as session:
+        alice = await make_person(session)
+        await queue(session, [alice, alice], 2)
+    now = [NOW]
+    sender = OutboxSender(engine, lambda: now[0], chat_gap=NO_GAP)
+    bot = RecordingBot()
+    answers = iter([NetworkError("Bad Gateway")])
+
+    async def flaky_send(chat_id: int, text: str, **kwargs: Any) -> Any:
+        failure = next(answers, None)
+        if failure is not None:
+            raise failure
+        return await RecordingBot.send_message(bot, chat_id, text, **kwargs)
+
+    bot.send_message = flaky_send  # type: ignore[method-assign]
+    assert await sender.drain_once(bot.as_bot()) == 1  # her first, failed and postponed
+    assert await sender.drain_once(bot.as_bot()) == 0, "her second waits for her first"
+    assert bot.sent == []
+    now[0] += timedelta(seconds=1)  # the backoff after one failed attempt
+    while await sender.drain_once(bot.as_bot()):
+        pass
+    assert [re.findall(r"R-\d+", text) for _, text in bot.sent] == [["R-000001"], ["R-000002"]]
     assert {m.status for m in await rows(engine)} == {OutboxStatus.SENT}
     await engine.dispose()
