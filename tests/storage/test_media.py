@@ -46,6 +46,12 @@ def test_the_hash_of_the_reduced_image_is_the_full_images_hash(tmp_path: Path) -
     """store_photo hashes a box-reduced copy (speed); it must mean what the full image's
     hash means, and the same scene at Telegram's larger size must stay near."""
     for seed in range(10):
+        for size in [(640, 480), (960, 1280)]:
+            data = make_photo(seed=seed, size=size)
+            with Image.open(io.BytesIO(data)) as full:
+                exact = str(imagehash.phash(full.convert("RGB")))
+            reduced = store_photo(data, media_dir=tmp_path)
+            assert phash_distance(reduced.phash, exact) <= 2, (seed, size)
         data = make_photo(seed=seed, size=(1280, 960))
         stored = store_photo(data, media_dir=tmp_path)
         with Image.open(io.BytesIO(data)) as full:

@@ -163,7 +163,8 @@ class ApiCall:
     method: str
     content_type: str
     user_agent: str
-    fields: dict[str, Part] = field(default_factory=dict)
+    fields: dict[str, Part] = field(default_factory=dict)  # form or multipart fields
+    payload: Any = None  # a JSON body, decoded
 
 
 class FakeBotApi:
@@ -216,6 +217,8 @@ class FakeBotApi:
                 call.fields[part.name] = Part(
                     await part.read(), part.filename, part.headers.get("Content-Type")
                 )
+        elif request.content_type == "application/json":
+            call.payload = await request.json()
         else:
             for name, value in (await request.post()).items():
                 assert isinstance(value, str)

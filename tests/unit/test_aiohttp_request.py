@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from telegram import Bot, InputMediaPhoto
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -77,18 +77,27 @@ def test_a_request_made_outside_a_loop_serves_one_loop_after_another() -> None:
     assert asyncio.run(one_call()) == 200  # another loop: re-created after the shutdown
 
 
-async def test_form_fields_arrive_form_encoded(api: FakeBotApi) -> None:
+async def test_parameters_arrive_as_one_json_object(api: FakeBotApi) -> None:
+    """Without files, the parameters go as one UTF-8 JSON object, a keyboard nested in it as
+    an object (the Bot API takes both that and a JSON string)."""
     async with bot_on(api) as telegram_bot:
-        await telegram_bot.send_message(chat_id=42, text="你好 & <b>ok</b> +1")
+        await telegram_bot.send_message(
+            chat_id=42,
+            text="你好 & <b>ok</b> +1",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("确认", callback_data="d:1")]]
+            ),
+        )
     (call,) = [c for c in api.calls if c.method == "sendMessage"]
-    assert call.content_type == "application/x-www-form-urlencoded"
-    assert {name: part.value for name, part in call.fields.items()} == {
-        "chat_id": b"42",
-        "text": "你好 & <b>ok</b> +1".encode(),
+    assert call.content_type == "application/json"
+    assert call.payload == {
+        "chat_id": 42,
+        "text": "你好 & <b>ok</b> +1",
+        "reply_markup": {"inline_keyboard": [[{"text": "确认", "callback_data": "d:1"}]]},
     }
     assert call.user_agent == BaseRequest.USER_AGENT
     (get_me,) = [c for c in api.calls if c.method == "getMe"]  # no parameters: no body
-    assert get_me.fields == {}
+    assert (get_me.fields, get_me.payload) == ({}, None)
 
 
 async def test_a_multipart_upload_arrives_with_its_files_and_fields(api: FakeBotApi) -> None:
