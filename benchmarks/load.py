@@ -159,7 +159,10 @@ def grid_point(index: int, count: int) -> tuple[float, float]:
 
 @cache
 def photo(seed: int) -> bytes:
-    return make_photo(seed=seed)
+    """A resident's photo as Telegram delivers one sent compressed: a 640x480 JPEG without
+    EXIF (Telegram re-encodes it and drops its metadata). Until b176f69 these photos carried
+    camera and GPS EXIF, which sent every one down the re-encoding path."""
+    return make_photo(seed=seed, metadata=False)
 
 
 Script = tuple[Person, list[Step]]

@@ -41,11 +41,14 @@ def make_photo(
     *,
     latitude: float | None = None,
     longitude: float | None = None,
+    metadata: bool = True,
 ) -> bytes:
     """A JPEG whose content depends on ``seed`` (so perceptual hashes differ between seeds).
 
     With ``gps=True`` it carries EXIF Make/Model and a GPSInfo block (``latitude``/``longitude``,
     by default a point near Shanghai derived from the seed) for testing EXIF stripping.
+    With ``metadata=False`` it has no EXIF segment at all (``gps`` is then ignored), as
+    Telegram delivers a photo sent compressed: re-encoded, its metadata gone.
     """
     rng = random.Random(seed)
     width, height = size
@@ -87,7 +90,10 @@ def make_photo(
         gps_ifd[ExifTags.GPS.GPSLongitudeRef] = "E" if lon >= 0 else "W"
         gps_ifd[ExifTags.GPS.GPSLongitude] = _dms(lon)
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=88, exif=exif)
+    if metadata:
+        image.save(buffer, "JPEG", quality=88, exif=exif)
+    else:
+        image.save(buffer, "JPEG", quality=88)
     return buffer.getvalue()
 
 

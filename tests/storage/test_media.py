@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import imagehash
 import pytest
@@ -59,3 +61,60 @@ def test_the_hash_of_the_reduced_image_is_the_full_images_hash(tmp_path: Path) -
         assert phash_distance(stored.phash, exact) <= 2, seed
         smaller = store_photo(make_photo(seed=seed, size=(640, 480)), media_dir=tmp_path)
         assert phash_distance(stored.phash, smaller.phash) <= 4, seed
+
+
+def test_a_photo_as_telegram_sends_it_is_kept_byte_for_byte(tmp_path: Path) -> None:
+    """A JPEG with nothing but its pixels needs no stripping: stored as it came (no second
+    lossy encoding), hashed from a reduced decode within 2 bits of the whole image's hash."""
+    for seed in range(10):
+        for size in [(640, 480), (1280, 960), (960, 1280), (320, 240)]:
+            data = make_photo(seed=seed, size=size, metadata=False)
+            with Image.open(io.BytesIO(data)) as image:
+                assert [marker for marker, _ in image.applist] == ["APP0"]  # type: ignore[attr-defined]
+                exact = str(imagehash.phash(image.convert("RGB")))
+            stored = store_photo(data, media_dir=tmp_path)
+            assert (tmp_path / stored.path).read_bytes() == data
+            assert (stored.width, stored.height) == size
+            assert phash_distance(stored.phash, exact) <= 2, (seed, size)
+
+
+def _resaved(data: bytes, image_format: str = "JPEG", **options: Any) -> bytes:
+    """The photo saved again by Pillow with `options` (a comment, a profile, XMP...)."""
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.save(out, image_format, **options)
+        return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "dress",
+    [
+        pytest.param(lambda d: make_photo(seed=5, gps=True), id="exif-gps"),
+        pytest.param(lambda d: _resaved(d, comment=b"at Xinhua Road 200, 31.2"), id="comment"),
+        pytest.param(lambda d: _resaved(d, icc_profile=b"\0" * 128), id="icc-profile"),
+        pytest.param(lambda d: _resaved(d, xmp=b"<x:xmpmeta>31.2,121.4</x:xmpmeta>"), id="xmp"),
+        pytest.param(lambda d: d + b"hidden trailer: 31.2,121.4", id="bytes-after-the-end"),
+        pytest.param(lambda d: _resaved(d, "PNG"), id="png"),
+    ],
+)
+def test_anything_beside_the_pixels_is_reencoded_away(
+    tmp_path: Path, dress: Callable[[bytes], bytes]
+) -> None:
+    data = dress(make_photo(seed=5, metadata=False))
+    stored = store_photo(data, media_dir=tmp_path)
+    kept = (tmp_path / stored.path).read_bytes()
+    assert kept != data
+    with Image.open(io.BytesIO(kept)) as image:
+        assert image.format == "JPEG"
+        assert [marker for marker, _ in image.applist] == ["APP0"]  # type: ignore[attr-defined]
+        assert "comment" not in image.info
+    assert kept.endswith(b"\xff\xd9")
+    assert b"31.2" not in kept
+
+
+def test_a_broken_photo_without_metadata_is_refused(tmp_path: Path) -> None:
+    data = make_photo(seed=6, metadata=False)
+    for broken in (data[: len(data) // 2], data[:200] + b"\xff\xd9"):
+        with pytest.raises(NotAnImageError):
+            store_photo(broken, media_dir=tmp_path)
+    assert not list(tmp_path.rglob("*.jpg"))
