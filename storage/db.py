@@ -17,6 +17,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_loop
+from storage.pg_ping import ping_when_the_server_spoke
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -39,13 +40,17 @@ def make_engine(url: str) -> AsyncEngine:
     """An async engine for `sqlite+aiosqlite://` or `postgresql+psycopg://` URLs.
 
     SQLite runs in the event loop's thread over one connection (storage/sqlite_loop.py says
-    why and what holds it); PostgreSQL through psycopg's own async connections.
+    why and what holds it); PostgreSQL through psycopg's own async connections, each checked
+    as it leaves the pool (storage/pg_ping.py).
     """
     _prepare_sqlite_dir(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # A server connection can go stale (restarts, idle timeouts): ping it before use.
-        return create_async_engine(url, pool_pre_ping=True)
+        # A server connection can go stale (restarts, idle timeouts): checked before use,
+        # pinged when its socket says the server may have closed it (storage/pg_ping.py).
+        server = create_async_engine(url)
+        ping_when_the_server_spoke(server)
+        return server
     engine = create_async_engine(
         url,
         async_creator=partial(sqlite_loop.connect, parsed.database or ":memory:"),
