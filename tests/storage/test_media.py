@@ -86,6 +86,19 @@ def _resaved(data: bytes, image_format: str = "JPEG", **options: Any) -> bytes:
         return out.getvalue()
 
 
+def _comment_between_scans(data: bytes) -> bytes:
+    """A progressive JPEG with a comment before its second scan, where Pillow's parser (which
+    stops at the first scan) does not look."""
+    progressive = _resaved(data, progressive=True)
+    second_scan = progressive.index(b"\xff\xda", progressive.index(b"\xff\xda") + 2)
+    payload = b"at 31.2,121.4"
+    segment = b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload
+    dressed = progressive[:second_scan] + segment + progressive[second_scan:]
+    with Image.open(io.BytesIO(dressed)) as image:
+        assert "comment" not in image.info  # invisible to Pillow's header parse
+    return dressed
+
+
 @pytest.mark.parametrize(
     "dress",
     [
@@ -95,6 +108,7 @@ def _resaved(data: bytes, image_format: str = "JPEG", **options: Any) -> bytes:
         pytest.param(lambda d: _resaved(d, xmp=b"<x:xmpmeta>31.2,121.4</x:xmpmeta>"), id="xmp"),
         pytest.param(lambda d: d + b"hidden trailer: 31.2,121.4", id="bytes-after-the-end"),
         pytest.param(lambda d: _resaved(d, "PNG"), id="png"),
+        pytest.param(_comment_between_scans, id="comment-between-progressive-scans"),
     ],
 )
 def test_anything_beside_the_pixels_is_reencoded_away(
