@@ -50,7 +50,7 @@ from benchmarks.phases import (
     Load,
     run_phase,
 )
-from benchmarks.report import problems, ratios, summarise, table
+from benchmarks.report import paired_ratios, problems, ratios, summarise, table
 from botapi_sandbox import ApiSpec, SpecNotFoundError, load_spec
 
 DEFAULT_OUTPUT = Path(__file__).with_name("results") / "conversation.json"
@@ -272,6 +272,7 @@ async def benchmark(args: argparse.Namespace) -> int:
     document["ratios"] = {
         **ratios(configurations),
         **ratios(configurations, echo_key=ECHO_PTB_AIOHTTP.key),
+        **paired_ratios(configurations),
     }
     document["configurations"] = configurations
     found = problems(configurations)

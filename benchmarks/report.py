@@ -76,6 +76,26 @@ def ratios(configurations: dict[str, JsonDict], echo_key: str = "echo_ptb") -> J
     return found
 
 
+def paired_ratios(configurations: dict[str, JsonDict], echo_key: str = "echo_ptb") -> JsonDict:
+    """Our bot's CPU per update over an echo bot's, repeat by repeat: the k-th unpaced run of
+    each configuration, taken within a minute of each other. The spread of these is what the
+    machine's noise does to one ratio; `ratios` gives the ratio of the medians."""
+    echo_runs = configurations.get(echo_key, {}).get("runs", {}).get("unpaced", [])
+    found: JsonDict = {}
+    for key, entry in configurations.items():
+        if not key.startswith("ours"):
+            continue
+        runs = entry.get("runs", {}).get("unpaced", [])
+        pairs = [
+            round(ours["bot_cpu_ms_per_update"] / echo["bot_cpu_ms_per_update"], 2)
+            for ours, echo in zip(runs, echo_runs, strict=False)
+            if ours.get("bot_cpu_ms_per_update") and echo.get("bot_cpu_ms_per_update")
+        ]
+        if pairs:
+            found[f"{key}_cpu_over_{echo_key}_by_repeat"] = pairs
+    return found
+
+
 def _cell(summary: JsonDict, figure: str, digits: int = 1) -> str:
     value = median_of(summary, figure)
     return "—" if value is None else f"{value:.{digits}f}"

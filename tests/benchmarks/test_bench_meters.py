@@ -12,8 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from benchmarks.meters import PostgresBackends, SqlMeter, process_cpu_seconds, statement_kind
+from benchmarks.meters import (
+    JsonDict,
+    PostgresBackends,
+    SqlMeter,
+    process_cpu_seconds,
+    statement_kind,
+)
 from benchmarks.phases import api_costs, bot_costs
+from benchmarks.report import paired_ratios
 from storage.db import make_engine, session_scope
 from tests.databases import postgres_base_url
 
@@ -199,3 +206,20 @@ async def test_postgres_backends_keep_the_work_of_a_connection_the_pool_closed()
         await asyncio.sleep(0.02)
 
     assert backends.cpu_seconds() - at_connect > 0.01
+
+
+def test_paired_ratios_divide_each_repeat_by_the_echo_bots_same_repeat() -> None:
+    def runs(*cpu: float) -> JsonDict:
+        return {"runs": {"unpaced": [{"bot_cpu_ms_per_update": c} for c in cpu]}}
+
+    configurations = {
+        "ours_sqlite": runs(6.0, 9.0, 4.0),
+        "ours_postgresql": runs(8.0),
+        "echo_ptb": runs(2.0, 3.0, 1.0),
+        "echo_aiogram": runs(1.0, 1.0, 1.0),
+    }
+    assert paired_ratios(configurations) == {
+        "ours_sqlite_cpu_over_echo_ptb_by_repeat": [3.0, 3.0, 4.0],
+        "ours_postgresql_cpu_over_echo_ptb_by_repeat": [4.0],
+    }
+    assert paired_ratios(configurations, echo_key="echo_missing") == {}
