@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import col, select
 
 from bot.transport import REPLY_RETRIES
@@ -19,8 +21,9 @@ from tests.conversation.test_triage import (
 )
 
 
-async def accept_directly(bot: Bot) -> None:
-    """A planner's accept, made straight in storage (as another process would)."""
+async def accept_directly(bot: Bot, to: ReportStatus = ReportStatus.ACCEPTED) -> None:
+    """A planner's accept (or another move), made straight in storage (as another process
+    would)."""
     async with bot.session() as session:
         report = (await session.exec(select(Report))).one()
         assert report.id is not None
@@ -28,7 +31,7 @@ async def accept_directly(bot: Bot) -> None:
             session,
             report_id=report.id,
             expected_version=report.version,
-            to=ReportStatus.ACCEPTED,
+            to=to,
             actor_id=None,
             now=bot.clock(),
         )
@@ -141,3 +144,29 @@ async def test_me_too_follows_a_nearby_report_instead_of_a_new_one(
     bot.wake_outbox()
     await alice.expect_message(containing=f"News on report {ref}: accepted")
     await resident.expect_message(containing="已受理")
+
+
+async def test_a_notice_that_met_a_5xx_is_not_overtaken_by_the_next_one(
+    bot: Bot, sandbox: Sandbox, resident: Person
+) -> None:
+    """The resident's first notice fails and waits out its backoff; the second, written
+    meanwhile and due at once, waits for it: they arrive in the order of the moves."""
+    await onboard(resident)
+    await submit(resident, seed=1)
+    sandbox.fail_next(
+        "sendMessage", error_code=502, count=REPLY_RETRIES + 1, chat_id=resident.user_id
+    )
+    await accept_directly(bot)
+    bot.wake_outbox()
+    for _ in range(250):  # until the first send has met its 502s and waits out its backoff
+        (first,) = await outbox_rows(bot)
+        if first.status == "pending" and first.attempts == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert "Bad Gateway" in first.last_error
+    await accept_directly(bot, to=ReportStatus.PLANNED)
+    bot.wake_outbox()
+    await resident.expect_message(containing="已受理", timeout=10)
+    await resident.expect_message(containing="已列入计划", timeout=10)
+    await resident.expect_no_message()
+    assert [row.status for row in await outbox_rows(bot)] == ["sent", "sent"]
