@@ -160,7 +160,7 @@ def grid_point(index: int, count: int) -> tuple[float, float]:
 @cache
 def photo(seed: int) -> bytes:
     """A resident's photo as Telegram delivers one sent compressed: a 640x480 JPEG without
-    EXIF (Telegram re-encodes it and drops its metadata). Until b176f69 these photos carried
+    EXIF (Telegram re-encodes it and drops its metadata). Before dfa9228 these photos carried
     camera and GPS EXIF, which sent every one down the re-encoding path."""
     return make_photo(seed=seed, metadata=False)
 

@@ -12,6 +12,7 @@ import imagehash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000  # a decompression-bomb guard well above any phone camera
+HASH_SHORT_SIDE = 240  # px: the reduced copy a photo's hash is taken from is at least this
 
 
 class NotAnImageError(ValueError):
@@ -34,10 +35,9 @@ def store_photo(data: bytes, *, media_dir: Path, subdir: str = "photos") -> Stor
     byte for byte, and hashed from a reduced decode: 0.9 ms of CPU for a 640x480 photo
     against 3.4 ms re-encoded (benchmarks/README.md). Anything else (EXIF with GPS, XMP, an
     ICC profile, a comment, also one between a progressive JPEG's scans, bytes after the
-    end, a PNG) is re-encoded from its pixels, the
-    EXIF orientation applied to them first, so the stripped copy looks the same as the
-    original (tests/storage/test_media.py). Blocking (CPU and disk): call it in a thread from
-    async code.
+    end, a PNG) is re-encoded from its pixels, the EXIF orientation applied to them first,
+    so the stripped copy looks the same as the original (tests/storage/test_media.py).
+    Blocking (CPU and disk): call it in a thread from async code.
     """
     try:
         with Image.open(io.BytesIO(data)) as original:
@@ -87,7 +87,7 @@ def _hash_of_reduced_decode(image: Image.Image) -> str:
     1/2, 1/4 or 1/8), to at least HASH_SHORT_SIDE px on its short side; the whole decode is
     checked on the way (a truncated or broken file raises)."""
     width, height = image.size
-    factor = max(1, min(width, height) // HASH_SHORT_SIDE)
+    factor = _hash_reduction(image.size)
     image.draft("L", (width // factor, height // factor))
     return str(imagehash.phash(image.convert("L")))
 
@@ -101,9 +101,6 @@ def _save(data: bytes, media_dir: Path, subdir: str) -> str:
     return relative.as_posix()
 
 
-HASH_SHORT_SIDE = 240  # px: the reduced copy a photo's hash is taken from is at least this
-
-
 def _shrunk_for_hashing(image: Image.Image) -> Image.Image:
     """The image in grey (what the hash reads), box-reduced by a whole factor to at least
     240 px on its short side, before the hash's own 32x32 Lanczos resize (Pillow's
@@ -112,8 +109,14 @@ def _shrunk_for_hashing(image: Image.Image) -> Image.Image:
     most 2 of its 64 bits, as much as between two sizes of one photo, against a duplicate
     threshold of 10 (tests/storage/test_media.py); a photo under 480 px is hashed whole."""
     grey = image.convert("L")
-    factor = min(grey.size) // HASH_SHORT_SIDE
+    factor = _hash_reduction(grey.size)
     return grey.reduce(factor) if factor > 1 else grey
+
+
+def _hash_reduction(size: tuple[int, int]) -> int:
+    """The whole factor an image is reduced by before its hash: its short side stays at
+    least HASH_SHORT_SIDE (1 for a small image)."""
+    return max(1, min(size) // HASH_SHORT_SIDE)
 
 
 def phash_distance(a: str, b: str) -> int:

@@ -4,10 +4,11 @@ Rows hold a message kind and its parameters; the sender (bot/outbox.py) renders 
 recipient's locale. A row's life:
 
     pending --claim_due--> sending --mark_sent--> sent (pruned after the retention period)
-   (a chat's rows one at a time, in the order written)
                               |----postpone---> pending again, later (429 or a transient error)
                               |----mark_failed / mark_blocked--> failed / blocked
                               '----sweep (the claimer died)--> pending
+
+A chat's rows are claimed one at a time, in the order they were written (`claim_due`).
 
 The guarantee, exactly as it holds: nothing is ever lost (a claimed row that is never marked
 goes back to `pending` after the claim timeout), and a row is sent twice only if its process
