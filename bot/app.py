@@ -42,6 +42,7 @@ from bot.outbox import OutboxSender
 from bot.poll_jobs import PollJobs
 from bot.settings import Settings
 from bot.transport import Backoff, RetryingRequest
+from bot.update_unit import ReleasingRateLimiter, UnitApplication
 from handlers import (
     ballot_vote,
     ballots,
@@ -220,13 +221,14 @@ def build_application(
 
     application: MicrospaceApp = (
         ApplicationBuilder()
+        .application_class(UnitApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
         .request(reply_request(settings))
         .get_updates_request(get_updates_request())
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(rate_limiter or telegram_pace())
+        .rate_limiter(ReleasingRateLimiter(rate_limiter or telegram_pace()))
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData))
         .post_init(post_init)
         .post_stop(post_stop)

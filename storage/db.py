@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -62,10 +65,70 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A read-only unit of work that the task's next `session_scope` continues."""
+
+    engine: AsyncEngine
+    session: AsyncSession
+    task: asyncio.Task[object] | None
+
+
+_held: ContextVar[_Held | None] = ContextVar("microspace_held_unit", default=None)
+
+
+def open_session(engine: AsyncEngine) -> AsyncSession:
+    """A session as every unit of work has one: what it loaded stays readable after it ends."""
+    return AsyncSession(engine, expire_on_commit=False)
+
+
+def hold(engine: AsyncEngine, session: AsyncSession) -> None:
+    """Keep `session`, which has only read, open for this task's next `session_scope` on
+    `engine`: an update's first read and its step then share one transaction. What it loaded
+    is expunged first, so the unit it joins starts as a fresh session does (its rollback
+    leaves those objects as they were read). Until then the task holds a database connection,
+    so whoever holds one ends it (`release_held`) before anything but the database is awaited:
+    the bot does before each Bot API request and at the end of each update (bot/update_unit.py,
+    tests/conversation/test_held_unit.py). A task holds one read at a time."""
+    if holding():
+        raise RuntimeError("this task already holds a unit of work")
+    session.expunge_all()
+    _held.set(_Held(engine, session, asyncio.current_task()))
+
+
+def _own_held() -> _Held | None:
+    """The read this task holds: not one of a parent task's, seen through a copied context."""
+    held = _held.get()
+    return held if held is not None and held.task is asyncio.current_task() else None
+
+
+def _take_held(engine: AsyncEngine) -> AsyncSession | None:
+    held = _own_held()
+    if held is None or held.engine is not engine:
+        return None
+    _held.set(None)
+    return held.session
+
+
+async def release_held() -> None:
+    """End this task's held read, if it has one: the session closes (rolling back a unit that
+    only read) and its connection goes back to the pool."""
+    held = _own_held()
+    if held is not None:
+        _held.set(None)
+        await held.session.close()
+
+
+def holding() -> bool:
+    """Whether this task holds a read open."""
+    return _own_held() is not None
+
+
 @asynccontextmanager
 async def session_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commits when the block ends, rolls back when it raises."""
-    async with AsyncSession(engine, expire_on_commit=False) as session:
+    """One unit of work: commits when the block ends, rolls back when it raises. It continues
+    the read this task holds on `engine`, if any (`hold`)."""
+    async with _take_held(engine) or open_session(engine) as session:
         try:
             yield session
             await session.commit()

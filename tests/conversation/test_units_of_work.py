@@ -23,7 +23,9 @@ async def test_each_update_writes_in_one_unit_of_work_and_half_the_statements(
         counter.close()
     too_many_writes = {f.update: f.writes for f in figures if f.writes > 1}
     assert too_many_writes == {}, "at most one write transaction per update"
-    assert all(f.transactions <= 2 for f in figures), figures  # the caller's read, the step
+    # The caller's read and the step are one unit (storage/db.py `hold`), except for a photo,
+    # whose download comes between them and ends the read (bot/update_unit.py).
+    assert {f.update: f.transactions for f in figures if f.transactions != 1} == {"photo": 2}
     total = summary(figures)
     assert total["statements"] < STATEMENTS_BEFORE / 2, figures
     assert total["write_transactions"] == 6  # every update but /myreports
