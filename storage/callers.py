@@ -5,9 +5,10 @@ contact), their community, their report draft and how many photos it has, a plan
 open question and draft notice, poll and event (when they are a planner), and the report on
 which a planner waits for their answer (when they are its reporter). They are read together,
 in one statement, so that each step of a conversation costs one read before the one write
-that does the step. A planner's open question and drafts come as ids in that statement and
-are loaded by id only when there is one: a resident's read carries half the columns
-(0.49 instead of 0.66 ms of CPU on SQLite, benchmarks/README.md).
+that does the step, in the same unit of work (storage/db.py, `hold`). A planner's open
+question and drafts come as ids in that statement and are loaded by id only when there is
+one: a resident's read carries half the columns (0.49 instead of 0.66 ms of CPU on SQLite,
+benchmarks/README.md).
 """
 
 from __future__ import annotations

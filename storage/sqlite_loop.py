@@ -7,7 +7,9 @@ thread and 0.2 ms without it (benchmarks/README.md, "SQLite in the loop, stateme
 once"). Here every call runs where it is awaited, so a unit of work runs from BEGIN to
 COMMIT without giving the loop away, as long as it awaits nothing but the database
 (handlers and jobs never hold a session across a Bot API request or a sleep:
-tests/unit/test_layers.py, ``test_a_unit_of_work_awaits_nothing_but_the_database``).
+tests/unit/test_layers.py, ``test_a_unit_of_work_awaits_nothing_but_the_database``; an
+update's held first read ends before its Bot API requests: bot/update_unit.py,
+tests/conversation/test_held_unit.py).
 
 What this changes, and what holds it:
 
