@@ -23,6 +23,7 @@ from botapi_sandbox import Person, Sandbox
 from storage.communities import import_communities, read_communities_file
 from storage.db import make_engine, session_scope
 from storage.models import OutboxMessage
+from tests.databases import empty_postgres_database
 from tests.factories import NOW
 
 EXAMPLE = Path(__file__).parents[2] / "bot" / "examples" / "communities.yaml"
@@ -137,15 +138,27 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def bot(sandbox: Sandbox, sqlite_database_url: str, tmp_path: Path) -> AsyncIterator[Bot]:
-    engine = make_engine(sqlite_database_url)
+def bot_database_url(request: pytest.FixtureRequest) -> str:
+    """SQLite, or the database a test names with
+    ``@pytest.mark.parametrize("bot_database_url", DATABASES, indirect=True)``."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        url: str = request.getfixturevalue("sqlite_database_url")
+        return url
+    url = request.getfixturevalue("postgres_database")  # skips when there is none
+    empty_postgres_database(url)
+    return url
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox, bot_database_url: str, tmp_path: Path) -> AsyncIterator[Bot]:
+    engine = make_engine(bot_database_url)
     async with session_scope(engine) as session:
         await import_communities(session, items=read_communities_file(EXAMPLE))
     settings = load_settings(
         _env_file=None,
         telegram_bot_token=sandbox.token,
         telegram_api_base_url=sandbox.base_url,
-        database_url=sqlite_database_url,
+        database_url=bot_database_url,
         media_dir=tmp_path / "media",
         reports_per_hour=3,
         admin_ids=str(ADMIN_ID),

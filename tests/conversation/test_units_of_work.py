@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.units_of_work import UnitsOfWork, measure, report_conversation, summary
 from botapi_sandbox import Person, make_photo
+from tests.conftest import DATABASES
 from tests.conversation.conftest import Bot
 
 #: Statements the same conversation ran before each update became one operation (commit
@@ -12,6 +15,7 @@ from tests.conversation.conftest import Bot
 STATEMENTS_BEFORE = 69
 
 
+@pytest.mark.parametrize("bot_database_url", DATABASES, indirect=True)
 async def test_each_update_writes_in_one_unit_of_work_and_half_the_statements(
     bot: Bot, resident: Person
 ) -> None:
