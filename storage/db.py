@@ -111,11 +111,20 @@ def _take_held(engine: AsyncEngine) -> AsyncSession | None:
 
 
 async def release_held() -> None:
-    """End this task's held read, if it has one: the session closes (rolling back a unit that
-    only read) and its connection goes back to the pool."""
+    """End this task's held read, if it has one, and give its connection back to the pool.
+
+    It only read, so COMMIT ends it as ROLLBACK would; but psycopg forgets every prepared
+    statement of a connection on ROLLBACK (and deallocates them on the server), after which
+    each statement is parsed and planned anew for its next five runs: releasing a photo's read
+    by rolling back doubled the server's CPU per update (benchmarks/README.md;
+    tests/storage/test_held_read.py, `test_release_keeps_the_prepared_statements`)."""
     held = _own_held()
-    if held is not None:
-        _held.set(None)
+    if held is None:
+        return
+    _held.set(None)
+    try:
+        await held.session.commit()
+    finally:
         await held.session.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -100,3 +100,16 @@ async def test_a_task_holds_one_read_at_a_time(engine: AsyncEngine, known: int) 
         hold(engine, second)
     await second.close()
     await release_held()
+
+
+async def test_release_keeps_the_prepared_statements(engine: AsyncEngine, known: int) -> None:
+    """psycopg deallocates a connection's prepared statements on ROLLBACK; a released read
+    ends with COMMIT, so the statements it prepared stay prepared."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):  # psycopg prepares a statement on its fifth run
+        await held_read(engine, known)
+        await release_held()
+    async with session_scope(engine) as session:
+        prepared = (await session.exec(text("SELECT count(*) FROM pg_prepared_statements"))).one()
+    assert prepared[0] > 0
