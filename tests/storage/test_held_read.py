@@ -111,5 +111,6 @@ async def test_release_keeps_the_prepared_statements(engine: AsyncEngine, known:
         await held_read(engine, known)
         await release_held()
     async with session_scope(engine) as session:
-        prepared = (await session.exec(text("SELECT count(*) FROM pg_prepared_statements"))).one()
-    assert prepared[0] > 0
+        connection = await session.connection()
+        prepared = await connection.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+    assert prepared > 0
