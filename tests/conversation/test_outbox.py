@@ -58,17 +58,22 @@ async def test_a_notice_written_while_the_bot_is_down_is_sent_after_start(
     assert [r.status for r in await outbox_rows(bot)] == ["sent"]
 
 
-async def test_a_5xx_is_retried_and_the_notice_arrives_once(
-    bot: Bot, sandbox: Sandbox, resident: Person
-) -> None:
+async def accepted_while_sends_fail(bot: Bot, sandbox: Sandbox, resident: Person) -> None:
+    """The resident's report accepted while the next sends to them fail with 502s, beyond the
+    request layer's own retries (so that the outbox's backoff is what is tested)."""
     await onboard(resident)
     await submit(resident, seed=1)
-    # beyond the request layer's own retries, so that the outbox's backoff is what is tested
     sandbox.fail_next(
         "sendMessage", error_code=502, count=REPLY_RETRIES + 1, chat_id=resident.user_id
     )
     await accept_directly(bot)
     bot.wake_outbox()
+
+
+async def test_a_5xx_is_retried_and_the_notice_arrives_once(
+    bot: Bot, sandbox: Sandbox, resident: Person
+) -> None:
+    await accepted_while_sends_fail(bot, sandbox, resident)
     await resident.expect_message(containing="已受理", timeout=10)
     await resident.expect_no_message()
     (row,) = await outbox_rows(bot)
@@ -151,18 +156,13 @@ async def test_a_notice_that_met_a_5xx_is_not_overtaken_by_the_next_one(
 ) -> None:
     """The resident's first notice fails and waits out its backoff; the second, written
     meanwhile and due at once, waits for it: they arrive in the order of the moves."""
-    await onboard(resident)
-    await submit(resident, seed=1)
-    sandbox.fail_next(
-        "sendMessage", error_code=502, count=REPLY_RETRIES + 1, chat_id=resident.user_id
-    )
-    await accept_directly(bot)
-    bot.wake_outbox()
+    await accepted_while_sends_fail(bot, sandbox, resident)
     for _ in range(250):  # until the first send has met its 502s and waits out its backoff
         (first,) = await outbox_rows(bot)
         if first.status == "pending" and first.attempts == 1:
             break
         await asyncio.sleep(0.02)
+    assert (first.status, first.attempts) == ("pending", 1)
     assert "Bad Gateway" in first.last_error
     await accept_directly(bot, to=ReportStatus.PLANNED)
     bot.wake_outbox()
