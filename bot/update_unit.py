@@ -1,6 +1,6 @@
 """Where an update's held read ends: before each Bot API request, and when the update is done.
 
-An update's first read (its sender, handlers/common.py `load_caller`) is held open so that the
+An update's first read (its sender, storage/callers.py `begin_update`) is held open so that the
 update's step continues it as one transaction (storage/db.py, `hold`). A held read keeps a
 database connection, and SQLite has one, so it must end before the update waits for anything
 but the database. The Bot API is what handlers wait for; the two hooks here end the read

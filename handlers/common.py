@@ -18,10 +18,8 @@ from telegram import (
 
 import prompts
 from handlers.context import CustomContext
-from storage.callers import CallerState
-from storage.callers import load_caller as read_caller
+from storage.callers import CallerState, begin_update
 from storage.communities import community_name, get_community
-from storage.db import hold, open_session
 from storage.models import Community, DraftPhoto, Person, ReportDraft, ReportPhoto
 from storage.residents import LIST_PAGE_SIZE
 
@@ -127,37 +125,18 @@ def guess_locale(update: Update, context: CustomContext) -> str:
 
 async def load_caller(update: Update, context: CustomContext) -> Caller:
     """The person sending this update, read once per update and created on first contact;
-    every handler of the update shares what was read.
-
-    The read begins the update's unit of work: when it wrote nothing (someone we know, their
-    name unchanged) its session is held open for the update's next `context.session()`, so
-    the read and the step are one transaction (storage/db.py, `hold`); a first contact or a
-    changed name is committed at once.
-    """
+    every handler of the update shares what was read. The read begins the update's unit of
+    work, which its step continues (storage/callers.py, `begin_update`)."""
     if context.caller_state is None:
         user = update.effective_user
         assert user is not None
-        engine = context.services.engine
-        session = open_session(engine)
-        try:
-            state = await read_caller(
-                session,
-                telegram_id=user.id,
-                first_name=user.first_name or "",
-                locale=guess_locale(update, context),
-                now=context.now(),
-            )
-            wrote = state.created or bool(session.dirty)
-            if wrote:
-                await session.commit()
-        except BaseException:
-            await session.close()
-            raise
-        if wrote:
-            await session.close()
-        else:
-            hold(engine, session)
-        context.caller_state = state
+        context.caller_state = await begin_update(
+            context.services.engine,
+            telegram_id=user.id,
+            first_name=user.first_name or "",
+            locale=guess_locale(update, context),
+            now=context.now(),
+        )
     return Caller(context.caller_state)
 
 

@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from storage.db import hold, open_session
 from storage.event_models import Event, EventStatus
 from storage.inbox import PENDING_TTL
 from storage.models import Community, DraftPhoto, Notice, PendingInput, Person, Report, ReportDraft
@@ -147,3 +149,29 @@ async def load_caller(
     return CallerState(
         person, False, community, draft, int(count or 0), pending, notice, asked_id, poll, event
     )
+
+
+async def begin_update(
+    engine: AsyncEngine, *, telegram_id: int, first_name: str, locale: str, now: datetime
+) -> CallerState:
+    """The sender read as an update's first unit of work. When the read wrote nothing
+    (someone we know, their name unchanged) its session is held for the task's next unit of
+    work, so the read and the step are one transaction (storage/db.py, `hold`); a first
+    contact or a changed name is committed at once, so a step that fails cannot take it back
+    (tests/conversation/test_held_unit.py)."""
+    session = open_session(engine)
+    try:
+        state = await load_caller(
+            session, telegram_id=telegram_id, first_name=first_name, locale=locale, now=now
+        )
+        wrote = state.created or bool(session.dirty)
+        if wrote:
+            await session.commit()
+    except BaseException:
+        await session.close()
+        raise
+    if wrote:
+        await session.close()
+    else:
+        hold(engine, session)
+    return state
