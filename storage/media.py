@@ -103,7 +103,7 @@ def _save(data: bytes, media_dir: Path, subdir: str) -> str:
 
 def _shrunk_for_hashing(image: Image.Image) -> Image.Image:
     """The image in grey (what the hash reads), box-reduced by a whole factor to at least
-    240 px on its short side, before the hash's own 32x32 Lanczos resize (Pillow's
+    HASH_SHORT_SIDE (240) px on its short side, before the hash's own 32x32 Lanczos resize (Pillow's
     `reducing_gap` idea): a 640x480 photo's hash took 1.6 ms of CPU, 0.6 ms so, and a
     1280x960 one's 5.4 ms. Over 40 photos at each of Telegram's sizes the hash moved by at
     most 2 of its 64 bits, as much as between two sizes of one photo, against a duplicate
